@@ -1,0 +1,117 @@
+//! The port to YouTube's `search.list`.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::keys::ApiKey;
+use crate::video::{Topic, Video};
+
+/// One `search.list` call: `part=snippet&type=video&order=date` are implied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub q: Topic,
+    /// Inclusive ("at or after"), as YouTube defines it.
+    pub published_after: Option<DateTime<Utc>>,
+    /// Inclusive ("before or at").
+    pub published_before: Option<DateTime<Utc>>,
+    pub page_token: Option<String>,
+    pub max_results: u8,
+}
+
+/// One page, already turned into domain videos.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchPage {
+    pub videos: Vec<Video>,
+    pub next_page_token: Option<String>,
+    /// Items that were not videos (channels, playlists) or lacked fields a video needs.
+    pub skipped_items: usize,
+    /// How many items YouTube put on the page, videos or not: a full page may have more
+    /// behind it even when the result cap hides them.
+    pub raw_items: usize,
+}
+
+/// Every way a `search.list` call can fail, classified for the decisions the fetch cycle and
+/// the key ring take. Messages never contain a key.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SourceError {
+    /// The key's day is spent (403 `quotaExceeded` / `dailyLimitExceeded`, 429 "... per day").
+    #[error("quota exhausted for this key: {0}")]
+    QuotaExhausted(String),
+    /// A short-term 429: the key is fine, the caller should slow down.
+    #[error("rate limited: {0}")]
+    RateLimited(String),
+    /// 400 `API_KEY_INVALID` (current) or `keyInvalid` (legacy).
+    #[error("API key invalid")]
+    InvalidKey,
+    /// 403 `accessNotConfigured`: the key's project has not enabled the Data API.
+    #[error("YouTube Data API not enabled for this key's project: {0}")]
+    ApiNotEnabled(String),
+    /// 403 other than the above (e.g. `forbidden`, `PERMISSION_DENIED`).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Any other 4xx: our request was wrong (bad parameter, bad page token).
+    #[error("bad request ({reason}): {message}")]
+    BadRequest { reason: String, message: String },
+    /// 5xx after retries.
+    #[error("YouTube server error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("YouTube did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("malformed YouTube response: {0}")]
+    Malformed(String),
+    #[error("could not reach YouTube: {0}")]
+    Transport(String),
+}
+
+impl SourceError {
+    /// Errors the client already retried with backoff and that a later run may not see.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Server { .. }
+                | Self::Timeout(_)
+                | Self::Transport(_)
+                | Self::Malformed(_)
+                | Self::RateLimited(_)
+        )
+    }
+
+    /// Errors that say something about the key rather than the request.
+    pub fn key_outcome(&self) -> Option<crate::keys::KeyOutcome> {
+        use crate::keys::KeyOutcome;
+        match self {
+            Self::QuotaExhausted(_) => Some(KeyOutcome::Exhausted),
+            Self::InvalidKey | Self::ApiNotEnabled(_) => Some(KeyOutcome::Invalid),
+            Self::RateLimited(_) => Some(KeyOutcome::RateLimited),
+            _ => None,
+        }
+    }
+
+    /// A stable machine-readable name for logs and summaries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::QuotaExhausted(_) => "quota_exhausted",
+            Self::RateLimited(_) => "rate_limited",
+            Self::InvalidKey => "invalid_key",
+            Self::ApiNotEnabled(_) => "api_not_enabled",
+            Self::Forbidden(_) => "forbidden",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Server { .. } => "server_error",
+            Self::Timeout(_) => "timeout",
+            Self::Malformed(_) => "malformed_response",
+            Self::Transport(_) => "transport",
+        }
+    }
+}
+
+/// Where videos come from. Implementations retry transient failures themselves and report
+/// each HTTP attempt through `attempts` so the caller can count quota honestly.
+pub trait VideoSource: Send + Sync {
+    fn search(
+        &self,
+        req: &SearchRequest,
+        key: &ApiKey,
+    ) -> impl Future<Output = (Result<SearchPage, SourceError>, u32)> + Send;
+}

@@ -1,0 +1,110 @@
+//! Ports to the video store and to the per-topic fetch state.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::video::{Topic, Video};
+
+/// What an upsert did, per video.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertOutcome {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Write requests sent to the store (batch calls, retries of unprocessed items included).
+    pub write_requests: usize,
+}
+
+impl UpsertOutcome {
+    pub fn add(&mut self, o: UpsertOutcome) {
+        self.new += o.new;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.write_requests += o.write_requests;
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store kept refusing {0} items after retries")]
+    Unprocessed(usize),
+    #[error("the lease on this topic was lost to another run")]
+    LeaseLost,
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Videos, keyed by id, listed per topic.
+pub trait VideoStore: Send + Sync {
+    /// Idempotent: storing the same video twice leaves one item and counts it `unchanged`.
+    fn upsert(
+        &self,
+        topic: &Topic,
+        videos: &[Video],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
+}
+
+/// A part of the timeline a run could not finish: `[watermark, before]` is still unread, and
+/// `[before, frontier]` was read. When the gap closes the watermark jumps to `frontier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    pub before: DateTime<Utc>,
+    pub frontier: DateTime<Utc>,
+}
+
+/// Where a topic's fetching stands. Lives in the table so every run sees the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchState {
+    /// Every video published at or before this that was searchable when we looked is stored.
+    pub watermark: Option<DateTime<Utc>>,
+    pub gap: Option<Gap>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// When a run last stored a video it had not seen before.
+    pub last_new_video_at: Option<DateTime<Utc>>,
+    pub last_sweep_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The last run's summary line, as served by `/health`.
+    pub last_summary: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseOutcome {
+    Acquired,
+    /// Another run holds the topic until `until`.
+    Held {
+        until: DateTime<Utc>,
+    },
+}
+
+/// Per-topic state and the lease that keeps overlapping runs from fetching the same topic.
+pub trait FetchStateStore: Send + Sync {
+    /// Conditional: succeeds only when no unexpired lease of another owner exists.
+    fn acquire_lease(
+        &self,
+        topic: &Topic,
+        owner: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<LeaseOutcome, StoreError>> + Send;
+    fn load(&self, topic: &Topic) -> impl Future<Output = Result<FetchState, StoreError>> + Send;
+    /// Writes the state only while `owner` still holds the lease; otherwise [`StoreError::LeaseLost`].
+    fn save(
+        &self,
+        topic: &Topic,
+        owner: &str,
+        state: &FetchState,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Releases the lease if `owner` still holds it; a lease already taken over is left alone.
+    fn release(
+        &self,
+        topic: &Topic,
+        owner: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

@@ -1,0 +1,143 @@
+//! The DynamoDB adapter against DynamoDB Local, each test on its own table.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use tubefeed_core::{
+    FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, Topic, Video, VideoId, VideoStore,
+};
+use tubefeed_dynamo::DynamoStore;
+use tubefeed_testkit::{dynamodb_client, fresh_table};
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_780_000_000 + secs, 0).single().unwrap()
+}
+
+fn video(i: usize) -> Video {
+    Video {
+        id: VideoId::parse(&format!("vid{i:08}")).unwrap(),
+        title: format!("cricket & tea #{i} — क्रिकेट 🏏"),
+        description: "a literal &amp; stays".into(),
+        published_at: t(i as i64),
+        channel_id: "UCabc".into(),
+        channel_title: "Chan".into(),
+        thumbnails: Default::default(),
+        live_broadcast_content: Default::default(),
+    }
+}
+
+async fn store() -> DynamoStore {
+    let client = dynamodb_client();
+    let table = fresh_table(&client).await;
+    DynamoStore::new(client, table)
+}
+
+#[tokio::test]
+async fn upsert_is_idempotent_and_classifies() {
+    let s = store().await;
+    let topic = Topic::parse("cricket").unwrap();
+    let vids: Vec<Video> = (0..60).map(video).collect();
+
+    let o = s.upsert(&topic, &vids, t(100)).await.unwrap();
+    assert_eq!((o.new, o.updated, o.unchanged), (60, 0, 0));
+    assert_eq!(o.write_requests, 3, "60 puts = 25 + 25 + 10");
+
+    let o = s.upsert(&topic, &vids, t(200)).await.unwrap();
+    assert_eq!(
+        (o.new, o.updated, o.unchanged, o.write_requests),
+        (0, 0, 60, 0),
+        "no write for unchanged videos"
+    );
+
+    let mut changed = vids[..3].to_vec();
+    changed[0].title = "new title".into();
+    changed[1].live_broadcast_content = tubefeed_core::LiveBroadcast::Live;
+    let o = s.upsert(&topic, &changed, t(300)).await.unwrap();
+    assert_eq!(
+        (o.new, o.updated, o.unchanged, o.write_requests),
+        (0, 2, 1, 1)
+    );
+
+    // Duplicates inside one call are one video.
+    let dup = vec![video(500), video(500)];
+    let o = s.upsert(&topic, &dup, t(400)).await.unwrap();
+    assert_eq!((o.new, o.updated), (1, 0));
+
+    // The same video under another topic is another listing, not an update.
+    let other = Topic::parse("football").unwrap();
+    let o = s.upsert(&other, &vids[..1], t(500)).await.unwrap();
+    assert_eq!(o.new, 1);
+}
+
+#[tokio::test]
+async fn leases_exclude_and_expire() {
+    let s = store().await;
+    let topic = Topic::parse("cricket").unwrap();
+    let ttl = Duration::from_secs(60);
+    assert_eq!(
+        s.acquire_lease(&topic, "a", t(0), ttl).await.unwrap(),
+        LeaseOutcome::Acquired
+    );
+    assert_eq!(
+        s.acquire_lease(&topic, "b", t(10), ttl).await.unwrap(),
+        LeaseOutcome::Held { until: t(60) }
+    );
+    // The holder may renew.
+    assert_eq!(
+        s.acquire_lease(&topic, "a", t(20), ttl).await.unwrap(),
+        LeaseOutcome::Acquired
+    );
+
+    let state = FetchState {
+        watermark: Some(t(5)),
+        gap: Some(Gap {
+            before: t(3),
+            frontier: t(9),
+        }),
+        ..Default::default()
+    };
+    s.save(&topic, "a", &state).await.unwrap();
+    assert_eq!(s.load(&topic).await.unwrap(), state);
+    assert_eq!(
+        s.save(&topic, "b", &FetchState::default()).await,
+        Err(StoreError::LeaseLost)
+    );
+    assert_eq!(
+        s.load(&topic).await.unwrap(),
+        state,
+        "a lost lease writes nothing"
+    );
+
+    // After expiry another run takes over, and the old holder can neither save nor release it.
+    assert_eq!(
+        s.acquire_lease(&topic, "b", t(81), ttl).await.unwrap(),
+        LeaseOutcome::Acquired
+    );
+    assert_eq!(
+        s.save(&topic, "a", &FetchState::default()).await,
+        Err(StoreError::LeaseLost)
+    );
+    s.release(&topic, "a").await.unwrap();
+    assert!(matches!(
+        s.acquire_lease(&topic, "c", t(90), ttl).await.unwrap(),
+        LeaseOutcome::Held { .. }
+    ));
+    s.release(&topic, "b").await.unwrap();
+    assert_eq!(
+        s.acquire_lease(&topic, "c", t(91), ttl).await.unwrap(),
+        LeaseOutcome::Acquired
+    );
+}
+
+#[tokio::test]
+async fn missing_state_is_default_and_create_is_idempotent() {
+    let s = store().await;
+    assert_eq!(
+        s.load(&Topic::parse("none").unwrap()).await.unwrap(),
+        FetchState::default()
+    );
+    let again = tubefeed_dynamo::create_table(s.client(), s.table())
+        .await
+        .unwrap();
+    assert_eq!(again, tubefeed_dynamo::table::Created::AlreadyExisted);
+}

@@ -1,0 +1,164 @@
+//! A YouTube Data API v3 `search.list` client behind the core [`VideoSource`] port.
+//!
+//! It parses every response shape YouTube has been seen to send (quoted and unquoted etags,
+//! `.000Z` and plain timestamps, missing `etag`/`regionCode`, `fields`-partial bodies,
+//! channel and playlist results mixed in) and turns every failure into a [`SourceError`].
+//! 5xx answers, timeouts and connection failures are retried with jittered exponential backoff.
+
+mod errors;
+mod parse;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::SecondsFormat;
+use tracing::{debug, warn};
+use tubefeed_core::{ApiKey, SearchPage, SearchRequest, SourceError, VideoSource};
+
+pub use errors::classify_error;
+pub use parse::parse_search_page;
+
+/// The real service. Tests and local runs point [`ClientSettings::base_url`] at the simulator.
+pub const DEFAULT_BASE_URL: &str = "https://www.googleapis.com/youtube/v3";
+
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub base_url: String,
+    /// Whole-request timeout, per attempt.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Retries after the first attempt, for 5xx, timeouts and connection failures.
+    pub max_retries: usize,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            max_retries: 3,
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not build the HTTP client: {0}")]
+pub struct BuildError(String);
+
+#[derive(Debug, Clone)]
+pub struct YouTubeClient {
+    http: reqwest::Client,
+    search_url: String,
+    settings: ClientSettings,
+}
+
+impl YouTubeClient {
+    pub fn new(settings: ClientSettings) -> Result<Self, BuildError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(concat!("tubefeed/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| BuildError(e.without_url().to_string()))?;
+        let search_url = format!("{}/search", settings.base_url.trim_end_matches('/'));
+        Ok(Self {
+            http,
+            search_url,
+            settings,
+        })
+    }
+
+    async fn attempt(&self, req: &SearchRequest, key: &ApiKey) -> Result<SearchPage, SourceError> {
+        let mut query: Vec<(&str, String)> = vec![
+            ("part", "snippet".into()),
+            ("type", "video".into()),
+            ("order", "date".into()),
+            ("q", req.q.as_str().to_owned()),
+            ("maxResults", req.max_results.to_string()),
+        ];
+        if let Some(t) = req.published_after {
+            query.push((
+                "publishedAfter",
+                t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ));
+        }
+        if let Some(t) = req.published_before {
+            query.push((
+                "publishedBefore",
+                t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ));
+        }
+        if let Some(p) = &req.page_token {
+            query.push(("pageToken", p.clone()));
+        }
+        query.push(("key", key.expose().to_owned()));
+
+        let started = std::time::Instant::now();
+        // `without_url()` everywhere: the URL carries the key.
+        let resp = self
+            .http
+            .get(&self.search_url)
+            .query(&query)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        debug!(
+            target: "tubefeed::youtube",
+            key = %key.fingerprint(),
+            status = status.as_u16(),
+            bytes = body.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "search.list"
+        );
+        if status.is_success() {
+            parse_search_page(&body)
+        } else {
+            Err(classify_error(status.as_u16(), &body))
+        }
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> SourceError {
+        if e.is_timeout() {
+            SourceError::Timeout(self.settings.timeout)
+        } else {
+            SourceError::Transport(e.without_url().to_string())
+        }
+    }
+}
+
+impl VideoSource for YouTubeClient {
+    /// Returns the page (or the final error) and how many HTTP attempts it took.
+    async fn search(
+        &self,
+        req: &SearchRequest,
+        key: &ApiKey,
+    ) -> (Result<SearchPage, SourceError>, u32) {
+        let attempts = AtomicU32::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.settings.min_backoff)
+            .with_max_delay(self.settings.max_backoff)
+            .with_max_times(self.settings.max_retries)
+            .with_jitter();
+        let result = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(req, key).await
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        // Only failures a second try can fix; a short-term 429 goes back to the key ring.
+        .when(|e| matches!(e, SourceError::Server { .. } | SourceError::Timeout(_) | SourceError::Transport(_)))
+        .notify(|e, after| {
+            warn!(target: "tubefeed::youtube", key = %key.fingerprint(), error = %e, retry_in_ms = after.as_millis() as u64, "retrying search.list")
+        })
+        .await;
+        (result, attempts.load(Ordering::Relaxed))
+    }
+}
