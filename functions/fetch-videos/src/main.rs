@@ -1,1 +1,22 @@
-fn main() {}
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+use tubefeed_app::{App, Config};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    // Fail the cold start, naming the variable, rather than every invocation.
+    let config = Config::from_env()?;
+    let app = App::build(config).await;
+    let fetcher = app.fetcher()?;
+    let topics = app.config.topics.clone();
+    let fetcher = &fetcher;
+    let topics = &topics;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let wanted = fetch_videos::topics_for(&event.payload, topics)?;
+        let summary = tubefeed_app::run_cycle(fetcher, &wanted).await;
+        tracing::info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "fetch cycle done");
+        fetch_videos::outcome(summary)
+    }))
+    .await
+}

@@ -1,0 +1,266 @@
+//! The environment contract of SPEC §2, parsed once. Every error names its variable.
+
+use std::time::Duration;
+
+use tubefeed_core::{ApiKey, FetchSettings, Topic};
+
+pub const DEFAULT_TABLE: &str = "tubefeed";
+pub const DEFAULT_TOPICS: &str = "cricket";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn invalid(var: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            var,
+            reason: reason.into(),
+        }
+    }
+    pub fn missing_keys() -> Self {
+        Self::invalid(
+            "YOUTUBE_API_KEYS",
+            "no YouTube key source: set YOUTUBE_API_KEYS (comma-separated) or YOUTUBE_API_KEYS_SECRET_ID",
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `YOUTUBE_API_KEYS`: local runs.
+    Env(Vec<ApiKey>),
+    /// `YOUTUBE_API_KEYS_SECRET_ID`: deployed.
+    Secret(String),
+    /// Neither: fine for serving, fatal for fetching.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub topics: Vec<Topic>,
+    pub youtube_base_url: String,
+    pub keys: KeySource,
+    pub daily_calls_per_key: u32,
+    pub fetch: FetchSettings,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Parses from any lookup, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty variable means "unset", as shells and SAM parameters tend to produce them.
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+
+        let table_name = get("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE.to_owned());
+        if !(3..=255).contains(&table_name.len())
+            || !table_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        {
+            return Err(ConfigError::invalid(
+                "TABLE_NAME",
+                "must be 3-255 characters of a-z, A-Z, 0-9, '_', '-', '.'",
+            ));
+        }
+
+        let topics_raw = get("SEARCH_QUERIES").unwrap_or_else(|| DEFAULT_TOPICS.to_owned());
+        let topics = Topic::parse_list(&topics_raw)
+            .map_err(|e| ConfigError::invalid("SEARCH_QUERIES", e.to_string()))?;
+
+        let youtube_base_url = get("YOUTUBE_API_BASE_URL")
+            .unwrap_or_else(|| tubefeed_youtube_default_base().to_owned());
+        if !(youtube_base_url.starts_with("https://") || youtube_base_url.starts_with("http://")) {
+            return Err(ConfigError::invalid(
+                "YOUTUBE_API_BASE_URL",
+                "must be an http:// or https:// URL",
+            ));
+        }
+
+        let keys = match (get("YOUTUBE_API_KEYS"), get("YOUTUBE_API_KEYS_SECRET_ID")) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "YOUTUBE_API_KEYS",
+                    "set either YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID, not both",
+                ));
+            }
+            (Some(list), None) => KeySource::Env(parse_keys(&list)?),
+            (None, Some(id)) => KeySource::Secret(id),
+            (None, None) => KeySource::None,
+        };
+
+        let daily_calls_per_key = parse_num(
+            "YOUTUBE_DAILY_CALLS_PER_KEY",
+            get("YOUTUBE_DAILY_CALLS_PER_KEY"),
+            100,
+            1,
+            1_000_000,
+        )?;
+        let d = FetchSettings::default();
+        let fetch = FetchSettings {
+            page_size: d.page_size,
+            max_pages_per_topic: parse_num(
+                "FETCH_MAX_PAGES_PER_TOPIC",
+                get("FETCH_MAX_PAGES_PER_TOPIC"),
+                d.max_pages_per_topic,
+                1,
+                1000,
+            )?,
+            backfill_pages: parse_num(
+                "FETCH_BACKFILL_PAGES",
+                get("FETCH_BACKFILL_PAGES"),
+                d.backfill_pages,
+                0,
+                1000,
+            )?,
+            lookback: chrono::Duration::minutes(i64::from(parse_num(
+                "FETCH_LOOKBACK_MINUTES",
+                get("FETCH_LOOKBACK_MINUTES"),
+                15,
+                0,
+                7 * 24 * 60,
+            )?)),
+            lease_ttl: Duration::from_secs(u64::from(parse_num(
+                "FETCH_LEASE_SECONDS",
+                get("FETCH_LEASE_SECONDS"),
+                300,
+                10,
+                3600,
+            )?)),
+        };
+        Ok(Self {
+            table_name,
+            topics,
+            youtube_base_url,
+            keys,
+            daily_calls_per_key,
+            fetch,
+        })
+    }
+}
+
+fn tubefeed_youtube_default_base() -> &'static str {
+    tubefeed_youtube::DEFAULT_BASE_URL
+}
+
+fn parse_keys(list: &str) -> Result<Vec<ApiKey>, ConfigError> {
+    let mut keys: Vec<ApiKey> = Vec::new();
+    for raw in list.split(',').map(str::trim) {
+        if raw.is_empty() {
+            return Err(ConfigError::invalid(
+                "YOUTUBE_API_KEYS",
+                "contains an empty key (check for a stray comma)",
+            ));
+        }
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError::invalid(
+                "YOUTUBE_API_KEYS",
+                "a key contains whitespace",
+            ));
+        }
+        let key = ApiKey::new(raw);
+        if !keys.iter().any(|k| k.fingerprint() == key.fingerprint()) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+fn parse_num(
+    var: &'static str,
+    raw: Option<String>,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let n: u32 = raw
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::invalid(var, format!("must be a whole number, got {raw:?}")))?;
+    if !(min..=max).contains(&n) {
+        return Err(ConfigError::invalid(
+            var,
+            format!("must be between {min} and {max}, got {n}"),
+        ));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.table_name, "tubefeed");
+        assert_eq!(c.topics, vec![Topic::parse("cricket").unwrap()]);
+        assert_eq!(c.youtube_base_url, "https://www.googleapis.com/youtube/v3");
+        assert!(matches!(c.keys, KeySource::None));
+        assert_eq!(c.daily_calls_per_key, 100);
+    }
+
+    #[test]
+    fn errors_name_the_variable_and_never_the_key() {
+        let e = cfg(&[
+            ("YOUTUBE_API_KEYS", "AIzaSECRET1,AIzaSECRET2"),
+            ("YOUTUBE_API_KEYS_SECRET_ID", "s"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "YOUTUBE_API_KEYS");
+        assert!(!e.to_string().contains("SECRET1"));
+        let e = cfg(&[("YOUTUBE_API_KEYS", "AIzaSECRET1,,x")]).unwrap_err();
+        assert!(!e.to_string().contains("SECRET1"), "{e}");
+        assert_eq!(
+            cfg(&[("SEARCH_QUERIES", "a,,b")]).unwrap_err().var,
+            "SEARCH_QUERIES"
+        );
+        assert_eq!(
+            cfg(&[("YOUTUBE_DAILY_CALLS_PER_KEY", "ten")])
+                .unwrap_err()
+                .var,
+            "YOUTUBE_DAILY_CALLS_PER_KEY"
+        );
+        assert_eq!(
+            cfg(&[("YOUTUBE_DAILY_CALLS_PER_KEY", "0")])
+                .unwrap_err()
+                .var,
+            "YOUTUBE_DAILY_CALLS_PER_KEY"
+        );
+        assert_eq!(cfg(&[("TABLE_NAME", "a b")]).unwrap_err().var, "TABLE_NAME");
+        assert_eq!(
+            cfg(&[("YOUTUBE_API_BASE_URL", "ftp://x")]).unwrap_err().var,
+            "YOUTUBE_API_BASE_URL"
+        );
+        assert_eq!(
+            cfg(&[("FETCH_LOOKBACK_MINUTES", "-1")]).unwrap_err().var,
+            "FETCH_LOOKBACK_MINUTES"
+        );
+    }
+
+    #[test]
+    fn keys_are_deduplicated() {
+        let c = cfg(&[("YOUTUBE_API_KEYS", " k1 , k2,k1")]).unwrap();
+        let KeySource::Env(keys) = c.keys else {
+            panic!()
+        };
+        assert_eq!(keys.len(), 2);
+    }
+}

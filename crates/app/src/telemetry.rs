@@ -1,0 +1,18 @@
+//! Logging setup. The CLI keeps stdout for its one-line JSON summary, so logs go to stderr.
+
+use tracing_subscriber::EnvFilter;
+
+/// `RUST_LOG` filters (default `info`); `LOG_FORMAT=json` switches to one JSON object a line.
+pub fn init_cli() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    // A second init (tests) is harmless; ignore it.
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.compact().try_init()
+    };
+}
