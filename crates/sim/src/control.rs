@@ -1,0 +1,157 @@
+//! In-process control of a running simulator, and the statistics it reports.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{FaultPlan, NewVideo};
+use crate::world::World;
+
+pub(crate) struct Shared {
+    world: Mutex<World>,
+}
+
+impl Shared {
+    pub(crate) fn new(world: World) -> Shared {
+        Shared {
+            world: Mutex::new(world),
+        }
+    }
+
+    /// Locks the world, generating first whatever the clock says has been uploaded since the
+    /// last access (this is how a real clock generates lazily).
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock cannot leave the world half-updated in a way that
+        // matters to a simulator, so keep serving rather than poisoning every later call.
+        let mut w = self.world.lock().unwrap_or_else(PoisonError::into_inner);
+        w.catch_up();
+        w
+    }
+}
+
+/// Counts of search calls, including rejected and faulty ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallStats {
+    /// Every request to the search endpoint.
+    pub total: u64,
+    /// Per `key` parameter value; requests without a key are counted under `""`.
+    pub per_key: BTreeMap<String, u64>,
+    /// Per HTTP status answered (a malformed-body fault counts as 200).
+    pub per_status: BTreeMap<u16, u64>,
+    /// Answers decided by the [`FaultPlan`].
+    pub faults_injected: u64,
+}
+
+/// Videos of one topic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicCounts {
+    /// All videos, searchable or not yet indexed.
+    pub videos: usize,
+    /// Videos whose `indexed_at` has passed.
+    pub visible: usize,
+}
+
+/// What `GET /_sim/state` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimState {
+    pub now: DateTime<Utc>,
+    pub topics: BTreeMap<String, TopicCounts>,
+    pub calls: CallStats,
+    /// Calls left today per key (configured keys and any key seen so far).
+    pub keys: BTreeMap<String, u32>,
+    pub faults: FaultPlan,
+}
+
+/// A cheap, cloneable handle on the simulator's state, for tests in the same process.
+#[derive(Clone)]
+pub struct SimControl {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SimControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimControl").finish_non_exhaustive()
+    }
+}
+
+impl SimControl {
+    /// The simulated "now".
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.world().now()
+    }
+
+    /// Moves the clock forward by `d` and generates the videos uploaded meanwhile at
+    /// `rate_per_minute`. With [`crate::ClockMode::Real`] this shifts the clock ahead of the wall
+    /// clock. Negative durations are ignored.
+    pub fn advance(&self, d: Duration) {
+        self.shared.world().advance(d);
+    }
+
+    /// Injects one video and returns its id.
+    pub fn add_video(&self, v: NewVideo) -> String {
+        self.shared.world().add_video(v)
+    }
+
+    /// Injects `n` videos published at `start`, `start + spacing`, ..., each searchable as soon
+    /// as it is published. Ids come back in that order.
+    pub fn add_burst(
+        &self,
+        topic: &str,
+        n: usize,
+        start: DateTime<Utc>,
+        spacing: Duration,
+    ) -> Vec<String> {
+        let mut w = self.shared.world();
+        (0..n)
+            .map(|i| {
+                let offset = spacing * i32::try_from(i).unwrap_or(i32::MAX);
+                w.add_video(NewVideo::new(topic, start + offset))
+            })
+            .collect()
+    }
+
+    /// Replaces the fault plan; fault counts (`server_error_count`, `malformed_count`) restart.
+    pub fn set_faults(&self, f: FaultPlan) {
+        self.shared.world().set_faults(f);
+    }
+
+    pub fn faults(&self) -> FaultPlan {
+        self.shared.world().cfg.faults.clone()
+    }
+
+    /// Sets how many calls `key` has left for the current Pacific-time day; the next midnight
+    /// PT restores `daily_calls_per_key`.
+    pub fn set_key_calls_left(&self, key: &str, n: u32) {
+        self.shared.world().set_calls_left(key, n);
+    }
+
+    pub fn key_calls_left(&self, key: &str) -> u32 {
+        self.shared.world().calls_left(key)
+    }
+
+    pub fn calls(&self) -> CallStats {
+        self.shared.world().stats.clone()
+    }
+
+    /// All videos of `topic`, indexed or not.
+    pub fn video_count(&self, topic: &str) -> usize {
+        self.shared.world().video_count(topic)
+    }
+
+    pub fn state(&self) -> SimState {
+        let mut w = self.shared.world();
+        SimState {
+            now: w.now(),
+            topics: w
+                .topic_counts()
+                .into_iter()
+                .map(|(t, (videos, visible))| (t, TopicCounts { videos, visible }))
+                .collect(),
+            calls: w.stats.clone(),
+            keys: w.known_keys(),
+            faults: w.cfg.faults.clone(),
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The simulated state: clock, video store, generators, key budgets and call statistics.
+//!
+//! Everything lives behind one mutex (see [`crate::control::Shared`]); no operation awaits while
+//! holding it, and every entry point first catches generation up with the clock.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use chrono_tz::America::Los_Angeles;
+use fastrand::Rng;
+
+use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
+use crate::control::CallStats;
+use crate::generate;
+use crate::ids;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Video {
+    pub id: String,
+    pub topic: String,
+    pub published_at: DateTime<Utc>,
+    pub indexed_at: DateTime<Utc>,
+    pub title: String,
+    pub description: String,
+    pub channel_id: String,
+    pub channel_title: String,
+    pub live: LiveState,
+    /// Lowercased topic, title and description, for `q` matching.
+    pub haystack: String,
+}
+
+enum Clock {
+    Real { offset: Duration },
+    Manual { now: DateTime<Utc> },
+}
+
+/// Continuous generation for one topic. Each topic has its own random stream, so what one topic
+/// generates never depends on the others or on how time was advanced (one hour at once or in
+/// sixty steps gives the same videos).
+struct TopicGen {
+    topic: String,
+    rng: Rng,
+    next_at: DateTime<Utc>,
+    seq: u64,
+}
+
+struct KeyBudget {
+    /// The Pacific-time day the budget belongs to.
+    day: NaiveDate,
+    left: u32,
+}
+
+pub(crate) struct World {
+    pub cfg: SimConfig,
+    clock: Clock,
+    /// Sorted ascending by `(published_at, id)`, so the newest-first order is a reverse scan and
+    /// typical inserts (new uploads) land at the end.
+    videos: Vec<Video>,
+    ids: HashSet<String>,
+    per_topic: BTreeMap<String, usize>,
+    gens: Vec<TopicGen>,
+    manual_seq: u64,
+    manual_rng: Rng,
+    keys: HashMap<String, KeyBudget>,
+    pub stats: CallStats,
+    pub server_errors_given: u64,
+    pub malformed_given: u64,
+}
+
+impl World {
+    pub(crate) fn new(cfg: SimConfig) -> World {
+        let clock = match cfg.clock {
+            ClockMode::Real => Clock::Real {
+                offset: Duration::zero(),
+            },
+            ClockMode::Manual(start) => Clock::Manual { now: start },
+        };
+        let mut world = World {
+            manual_rng: Rng::with_seed(ids::hash64(&[b"manual", &cfg.seed.to_le_bytes()])),
+            cfg,
+            clock,
+            videos: Vec::new(),
+            ids: HashSet::new(),
+            per_topic: BTreeMap::new(),
+            gens: Vec::new(),
+            manual_seq: 0,
+            keys: HashMap::new(),
+            stats: CallStats::default(),
+            server_errors_given: 0,
+            malformed_given: 0,
+        };
+        let backfill = Duration::from_std(world.cfg.backfill).unwrap_or_else(|_| Duration::zero());
+        let origin = world.now() - backfill;
+        let mut topics: Vec<String> = Vec::new();
+        for t in &world.cfg.topics {
+            if !topics.contains(t) {
+                topics.push(t.clone());
+            }
+        }
+        for topic in topics {
+            let mut rng = Rng::with_seed(ids::hash64(&[
+                b"topic",
+                &world.cfg.seed.to_le_bytes(),
+                topic.as_bytes(),
+            ]));
+            let first = world.interval(&mut rng);
+            world.gens.push(TopicGen {
+                topic,
+                rng,
+                next_at: origin
+                    .checked_add_signed(first)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                seq: 0,
+            });
+        }
+        world.catch_up();
+        world
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        match &self.clock {
+            Clock::Real { offset } => Utc::now() + *offset,
+            Clock::Manual { now } => *now,
+        }
+    }
+
+    /// Moves the clock forward (negative durations are ignored: time never runs backwards, or
+    /// generation and quota days would become inconsistent) and generates what was uploaded.
+    pub(crate) fn advance(&mut self, d: Duration) {
+        let d = d.max(Duration::zero());
+        match &mut self.clock {
+            Clock::Real { offset } => *offset += d,
+            Clock::Manual { now } => *now += d,
+        }
+        self.catch_up();
+    }
+
+    pub(crate) fn set_faults(&mut self, f: FaultPlan) {
+        self.cfg.faults = f;
+        // A new plan starts its own fault counts, so "3 errors" means 3 from now.
+        self.server_errors_given = 0;
+        self.malformed_given = 0;
+    }
+
+    /// Exponential inter-arrival times: a Poisson process at `rate_per_minute`.
+    fn interval(&self, rng: &mut Rng) -> Duration {
+        let rate = self.cfg.rate_per_minute;
+        if rate <= 0.0 || !rate.is_finite() {
+            return Duration::MAX;
+        }
+        let mean_ms = 60_000.0 / rate;
+        let ms = -(1.0 - rng.f64()).ln() * mean_ms;
+        Duration::milliseconds((ms as i64).max(1))
+    }
+
+    /// Generates every video whose arrival time has passed.
+    pub(crate) fn catch_up(&mut self) {
+        if self.cfg.rate_per_minute <= 0.0 {
+            return;
+        }
+        let now = self.now();
+        let mut gens = std::mem::take(&mut self.gens);
+        for g in &mut gens {
+            while g.next_at <= now {
+                let published = g.next_at.trunc_subsecs(0);
+                let live = generate::live_state(&mut g.rng);
+                let content = generate::content(&mut g.rng, &g.topic, live);
+                let late = g.rng.f64() < self.cfg.late_fraction;
+                let index_delay_ms = g.rng.i64(0..=30_000);
+                let indexed_at = if late {
+                    published + Duration::from_std(self.cfg.late_delay).unwrap_or(Duration::zero())
+                } else {
+                    published + Duration::milliseconds(index_delay_ms)
+                };
+                let id = self.unique_id(&g.topic, g.seq);
+                g.seq += 1;
+                self.insert(Video {
+                    haystack: haystack(&g.topic, &content.title, &content.description),
+                    id,
+                    topic: g.topic.clone(),
+                    published_at: published,
+                    indexed_at,
+                    title: content.title,
+                    description: content.description,
+                    channel_id: content.channel_id,
+                    channel_title: content.channel_title,
+                    live: content.live,
+                });
+                let step = self.interval(&mut g.rng);
+                g.next_at = g
+                    .next_at
+                    .checked_add_signed(step)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            }
+        }
+        self.gens = gens;
+    }
+
+    fn unique_id(&mut self, scope: &str, n: u64) -> String {
+        let mut salt = 0;
+        loop {
+            let id = ids::video_id(self.cfg.seed, scope, n, salt);
+            if !self.ids.contains(&id) {
+                return id;
+            }
+            salt += 1;
+        }
+    }
+
+    fn insert(&mut self, v: Video) {
+        let key = (v.published_at, v.id.as_str());
+        let pos = self
+            .videos
+            .partition_point(|x| (x.published_at, x.id.as_str()) < key);
+        self.ids.insert(v.id.clone());
+        *self.per_topic.entry(v.topic.clone()).or_insert(0) += 1;
+        self.videos.insert(pos, v);
+    }
+
+    pub(crate) fn add_video(&mut self, nv: NewVideo) -> String {
+        // Injected videos are ordinary uploads unless the caller asks for a broadcast, so that
+        // tests get predictable thumbnails; the generated stream supplies the live ones.
+        let live = nv.live.unwrap_or(LiveState::None);
+        let generated = generate::content(&mut self.manual_rng, &nv.topic, live);
+        let published = nv.published_at.trunc_subsecs(0);
+        let (channel_id, channel_title) = match (nv.channel_id, nv.channel_title) {
+            (Some(id), Some(title)) => (id, title),
+            (Some(id), None) => {
+                let title = generate::channel_title_for(&id);
+                (id, title)
+            }
+            (None, Some(title)) => (ids::channel_id(&title), title),
+            (None, None) => (generated.channel_id, generated.channel_title),
+        };
+        let title = nv.title.unwrap_or(generated.title);
+        let description = nv.description.unwrap_or(generated.description);
+        let seq = self.manual_seq;
+        self.manual_seq += 1;
+        let id = self.unique_id("manual", seq);
+        self.insert(Video {
+            haystack: haystack(&nv.topic, &title, &description),
+            id: id.clone(),
+            topic: nv.topic,
+            published_at: published,
+            indexed_at: nv.indexed_at.unwrap_or(published),
+            title,
+            description,
+            channel_id,
+            channel_title,
+            live,
+        });
+        id
+    }
+
+    pub(crate) fn video_count(&self, topic: &str) -> usize {
+        self.per_topic.get(topic).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn topic_counts(&self) -> BTreeMap<String, (usize, usize)> {
+        let now = self.now();
+        let mut out: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for t in &self.cfg.topics {
+            out.insert(t.clone(), (0, 0));
+        }
+        for v in &self.videos {
+            let e = out.entry(v.topic.clone()).or_insert((0, 0));
+            e.0 += 1;
+            if v.indexed_at <= now {
+                e.1 += 1;
+            }
+        }
+        out
+    }
+
+    /// Videos published within `[after, before]`, newest first (ties: higher id first).
+    pub(crate) fn in_range(
+        &self,
+        after: Option<DateTime<Utc>>,
+        before: Option<DateTime<Utc>>,
+    ) -> impl Iterator<Item = &Video> {
+        let lo = after.map_or(0, |a| self.videos.partition_point(|v| v.published_at < a));
+        let hi = before.map_or(self.videos.len(), |b| {
+            self.videos.partition_point(|v| v.published_at <= b)
+        });
+        let slice = if lo < hi {
+            &self.videos[lo..hi]
+        } else {
+            &[][..]
+        };
+        slice.iter().rev()
+    }
+
+    fn budget(&mut self, key: &str) -> &mut KeyBudget {
+        let today = pacific_day(self.now());
+        let daily = self.cfg.daily_calls_per_key;
+        let b = self.keys.entry(key.to_owned()).or_insert(KeyBudget {
+            day: today,
+            left: daily,
+        });
+        if b.day != today {
+            // Quotas reset at midnight Pacific Time, whatever the caller's zone.
+            b.day = today;
+            b.left = daily;
+        }
+        b
+    }
+
+    pub(crate) fn calls_left(&mut self, key: &str) -> u32 {
+        self.budget(key).left
+    }
+
+    pub(crate) fn set_calls_left(&mut self, key: &str, n: u32) {
+        self.budget(key).left = n;
+    }
+
+    /// Takes one call from the key's budget; false when nothing is left.
+    pub(crate) fn spend(&mut self, key: &str) -> bool {
+        let b = self.budget(key);
+        if b.left == 0 {
+            return false;
+        }
+        b.left -= 1;
+        true
+    }
+
+    pub(crate) fn known_keys(&mut self) -> BTreeMap<String, u32> {
+        let mut names: Vec<String> = self.cfg.valid_keys.clone();
+        names.extend(self.keys.keys().cloned());
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|k| {
+                let left = self.calls_left(&k);
+                (k, left)
+            })
+            .collect()
+    }
+}
+
+fn haystack(topic: &str, title: &str, description: &str) -> String {
+    format!("{topic}\n{title}\n{description}").to_lowercase()
+}
+
+pub(crate) fn pacific_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&Los_Angeles).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn manual(seed: u64, rate: f64) -> World {
+        World::new(SimConfig {
+            seed,
+            rate_per_minute: rate,
+            topics: vec!["cricket".into(), "football".into()],
+            clock: ClockMode::Manual(Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()),
+            ..SimConfig::default()
+        })
+    }
+
+    fn ids(w: &World) -> Vec<String> {
+        w.in_range(None, None).map(|v| v.id.clone()).collect()
+    }
+
+    #[test]
+    fn generation_is_independent_of_step_size() {
+        let mut a = manual(5, 6.0);
+        let mut b = manual(5, 6.0);
+        a.advance(Duration::minutes(60));
+        for _ in 0..60 {
+            b.advance(Duration::minutes(1));
+        }
+        assert_eq!(ids(&a), ids(&b));
+        let n = a.video_count("cricket");
+        assert!((250..=470).contains(&n), "{n}");
+        assert!(a.in_range(None, None).all(|v| v.published_at <= a.now()));
+        let mut c = manual(6, 6.0);
+        c.advance(Duration::minutes(60));
+        assert_ne!(ids(&a), ids(&c));
+    }
+
+    #[test]
+    fn pacific_midnight() {
+        // 07:59 UTC on 2026-03-10 is 00:59 PDT; 06:59 UTC is still the 9th in Los Angeles.
+        let t = Utc.with_ymd_and_hms(2026, 3, 10, 6, 59, 0).unwrap();
+        assert_eq!(pacific_day(t), NaiveDate::from_ymd_opt(2026, 3, 9).unwrap());
+        let t = Utc.with_ymd_and_hms(2026, 3, 10, 7, 0, 0).unwrap();
+        assert_eq!(
+            pacific_day(t),
+            NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
+        );
+    }
+}

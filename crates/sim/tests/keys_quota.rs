@@ -1,0 +1,212 @@
+mod common;
+
+use chrono::{Duration, TimeZone, Utc};
+use common::*;
+use youtube_sim::{ClockMode, InvalidKeyShape, QuotaErrorShape, SimConfig};
+
+async fn exhaust(shape: QuotaErrorShape) -> Resp {
+    let cfg = manual(SimConfig {
+        daily_calls_per_key: 3,
+        quota_error: shape,
+        ..SimConfig::default()
+    });
+    let (sim, ctl) = start(cfg).await;
+    for _ in 0..3 {
+        assert_eq!(search(&sim.base_url, &[("q", "cricket")]).await.status, 200);
+    }
+    let r = search(&sim.base_url, &[("q", "cricket")]).await;
+    // The other key has its own budget.
+    let other = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket"), ("key", KEY2)],
+    ))
+    .await;
+    assert_eq!(other.status, 200);
+    let stats = ctl.calls();
+    assert_eq!(stats.total, 5);
+    assert_eq!(stats.per_key[KEY], 4);
+    assert_eq!(stats.per_status[&200], 4);
+    assert_eq!(stats.per_status[&r.status], 1);
+    assert_eq!(ctl.key_calls_left(KEY), 0);
+    sim.shutdown().await;
+    r
+}
+
+#[tokio::test]
+async fn quota_exhausted_legacy_403() {
+    let r = exhaust(QuotaErrorShape::Legacy403).await;
+    assert_eq!(r.status, 403);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], 403);
+    assert_eq!(j["error"]["errors"][0]["domain"], "youtube.quota");
+    assert_eq!(j["error"]["errors"][0]["reason"], "quotaExceeded");
+    assert_eq!(
+        j["error"]["message"],
+        "The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>."
+    );
+    assert!(r.body.contains("\\u003ca href="));
+}
+
+#[tokio::test]
+async fn quota_exhausted_daily_403() {
+    let r = exhaust(QuotaErrorShape::Daily403).await;
+    assert_eq!(r.status, 403);
+    let j = r.json();
+    assert_eq!(j["error"]["errors"][0]["domain"], "usageLimits");
+    assert_eq!(j["error"]["errors"][0]["reason"], "dailyLimitExceeded");
+    assert!(r.message().starts_with(
+        "Daily Limit Exceeded. The quota will be reset at midnight Pacific Time (PT)."
+    ));
+    assert!(j["error"]["errors"][0]["extendedHelp"].is_string());
+    // The legacy generation: errors first, one-space indent.
+    assert!(
+        r.body.starts_with("{\n \"error\": {\n  \"errors\": ["),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn quota_exhausted_per_day_429() {
+    let r = exhaust(QuotaErrorShape::PerDay429).await;
+    assert_eq!(r.status, 429);
+    let j = r.json();
+    assert_eq!(j["error"]["code"], 429);
+    assert_eq!(j["error"]["errors"][0]["domain"], "global");
+    assert_eq!(j["error"]["errors"][0]["reason"], "rateLimitExceeded");
+    let m = r.message();
+    assert!(m.starts_with("Quota exceeded for quota metric 'Search Queries' and limit 'Search Queries per day' of service 'youtube.googleapis.com' for consumer 'project_number:"), "{m}");
+}
+
+#[tokio::test]
+async fn invalid_key_modern_and_legacy() {
+    let (sim, ctl) = start(manual(SimConfig::default())).await;
+    let url = search_url(&sim.base_url, &[("part", "snippet"), ("key", "nope")]);
+    let r = get(&url).await;
+    assert_eq!(r.status, 400);
+    let j = r.json();
+    assert_eq!(
+        j["error"]["message"],
+        "API key not valid. Please pass a valid API key."
+    );
+    assert_eq!(j["error"]["errors"][0]["domain"], "global");
+    assert_eq!(j["error"]["errors"][0]["reason"], "badRequest");
+    assert_eq!(j["error"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(j["error"]["details"][0]["reason"], "API_KEY_INVALID");
+    assert_eq!(
+        j["error"]["details"][0]["@type"],
+        "type.googleapis.com/google.rpc.ErrorInfo"
+    );
+    assert_eq!(ctl.calls().per_key["nope"], 1);
+    sim.shutdown().await;
+
+    let (sim, _ctl) = start(manual(SimConfig {
+        invalid_key_shape: InvalidKeyShape::Legacy400,
+        ..SimConfig::default()
+    }))
+    .await;
+    let r = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("key", "nope")],
+    ))
+    .await;
+    assert_eq!(r.status, 400);
+    let j = r.json();
+    assert_eq!(j["error"]["errors"][0]["domain"], "usageLimits");
+    assert_eq!(j["error"]["errors"][0]["reason"], "keyInvalid");
+    assert_eq!(j["error"]["message"], "Bad Request");
+    assert!(j["error"].get("status").is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn disabled_and_missing_keys() {
+    let (sim, ctl) = start(manual(SimConfig {
+        disabled_keys: vec!["off-key".into()],
+        ..SimConfig::default()
+    }))
+    .await;
+    let r = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("key", "off-key")],
+    ))
+    .await;
+    assert_eq!(r.status, 403);
+    let j = r.json();
+    assert_eq!(j["error"]["errors"][0]["domain"], "usageLimits");
+    assert_eq!(j["error"]["errors"][0]["reason"], "accessNotConfigured");
+    assert_eq!(j["error"]["status"], "PERMISSION_DENIED");
+    assert_eq!(j["error"]["details"][1]["reason"], "SERVICE_DISABLED");
+    assert!(
+        r.message()
+            .starts_with("YouTube Data API v3 has not been used in project ")
+    );
+
+    let r = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket")],
+    ))
+    .await;
+    assert_eq!(r.status, 403);
+    let j = r.json();
+    assert_eq!(j["error"]["errors"][0]["domain"], "global");
+    assert_eq!(j["error"]["errors"][0]["reason"], "forbidden");
+    assert!(
+        r.message()
+            .starts_with("Method doesn't allow unregistered callers")
+    );
+    assert_eq!(ctl.calls().per_key[""], 1);
+    assert_eq!(ctl.key_calls_left(KEY), 100, "nothing billed to real keys");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_requests_are_billed() {
+    let (sim, ctl) = start(manual(SimConfig {
+        daily_calls_per_key: 2,
+        ..SimConfig::default()
+    }))
+    .await;
+    assert_eq!(
+        search(&sim.base_url, &[("maxResults", "99")]).await.status,
+        400
+    );
+    assert_eq!(
+        search(&sim.base_url, &[("pageToken", "zzz")]).await.status,
+        400
+    );
+    assert_eq!(search(&sim.base_url, &[]).await.status, 403);
+    sim.shutdown().await;
+    assert_eq!(ctl.key_calls_left(KEY), 0);
+}
+
+#[tokio::test]
+async fn budgets_reset_at_midnight_pacific() {
+    // 06:50 UTC on 10 March 2026 is 23:50 on the 9th in Los Angeles (PDT, UTC-7).
+    let start_at = Utc.with_ymd_and_hms(2026, 3, 10, 6, 50, 0).unwrap();
+    let (sim, ctl) = start(SimConfig {
+        clock: ClockMode::Manual(start_at),
+        daily_calls_per_key: 2,
+        ..SimConfig::default()
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(search(&sim.base_url, &[]).await.status, 200);
+    }
+    assert_eq!(search(&sim.base_url, &[]).await.status, 403);
+    // Midnight UTC has nothing to do with it.
+    ctl.advance(Duration::minutes(9));
+    assert_eq!(search(&sim.base_url, &[]).await.status, 403);
+    ctl.advance(Duration::minutes(1));
+    assert_eq!(ctl.key_calls_left(KEY), 2);
+    assert_eq!(search(&sim.base_url, &[]).await.status, 200);
+
+    // An explicit budget holds until the next Pacific midnight.
+    ctl.set_key_calls_left(KEY, 0);
+    assert_eq!(search(&sim.base_url, &[]).await.status, 403);
+    ctl.advance(Duration::hours(23) + Duration::minutes(59));
+    assert_eq!(search(&sim.base_url, &[]).await.status, 403);
+    ctl.advance(Duration::minutes(1));
+    assert_eq!(search(&sim.base_url, &[]).await.status, 200);
+    sim.shutdown().await;
+}
