@@ -14,7 +14,12 @@ fn key_schema(v: &Value) -> Vec<(String, String)> {
     v.as_sequence()
         .expect("KeySchema is a list")
         .iter()
-        .map(|k| (k["AttributeName"].as_str().unwrap().to_owned(), k["KeyType"].as_str().unwrap().to_owned()))
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap().to_owned(),
+                k["KeyType"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -26,17 +31,29 @@ fn template_table_equals_the_code_definition() {
     assert_eq!(p["BillingMode"].as_str(), Some(def.billing_mode));
     assert_eq!(
         key_schema(&p["KeySchema"]),
-        vec![(def.hash_key.to_owned(), "HASH".to_owned()), (def.range_key.to_owned(), "RANGE".to_owned())]
+        vec![
+            (def.hash_key.to_owned(), "HASH".to_owned()),
+            (def.range_key.to_owned(), "RANGE".to_owned())
+        ]
     );
 
     let mut attrs: Vec<(String, String)> = p["AttributeDefinitions"]
         .as_sequence()
         .unwrap()
         .iter()
-        .map(|a| (a["AttributeName"].as_str().unwrap().to_owned(), a["AttributeType"].as_str().unwrap().to_owned()))
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap().to_owned(),
+                a["AttributeType"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     attrs.sort();
-    let mut want: Vec<(String, String)> = def.attributes.iter().map(|a| (a.to_string(), "S".to_owned())).collect();
+    let mut want: Vec<(String, String)> = def
+        .attributes
+        .iter()
+        .map(|a| (a.to_string(), "S".to_owned()))
+        .collect();
     want.sort();
     assert_eq!(attrs, want);
 
@@ -49,14 +66,29 @@ fn template_table_equals_the_code_definition() {
             .unwrap_or_else(|| panic!("template lacks index {}", ix.name));
         assert_eq!(
             key_schema(&g["KeySchema"]),
-            vec![(ix.hash_key.to_owned(), "HASH".to_owned()), (ix.range_key.to_owned(), "RANGE".to_owned())],
+            vec![
+                (ix.hash_key.to_owned(), "HASH".to_owned()),
+                (ix.range_key.to_owned(), "RANGE".to_owned())
+            ],
             "index {}",
             ix.name
         );
-        assert_eq!(g["Projection"]["ProjectionType"].as_str(), Some(ix.projection));
+        assert_eq!(
+            g["Projection"]["ProjectionType"].as_str(),
+            Some(ix.projection)
+        );
     }
 
-    assert_eq!(p["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(def.ttl_attribute));
-    assert_eq!(p["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
-    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        p["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        Some(def.ttl_attribute)
+    );
+    assert_eq!(
+        p["TimeToLiveSpecification"]["Enabled"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
 }
