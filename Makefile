@@ -11,9 +11,10 @@ test:
 bench:
 	scripts/bench.sh
 
-## The whole system locally in one command (not yet: see README).
+## The whole system locally in one command: DynamoDB Local, the table, the simulator, both
+## Lambdas under cargo lambda watch, a fetch every few seconds. Ctrl-C stops everything.
 dev:
-	@echo "make dev arrives with the deployment issue; until then see README 'Running locally'." >&2; exit 2
+	scripts/dev.sh
 
 build:
 	cargo build --workspace

@@ -1,15 +1,69 @@
 #!/usr/bin/env bash
-# `make bench`: starts DynamoDB Local, runs every benchmark in release mode, prints figures.
+# `make bench`: starts DynamoDB Local, builds in release mode, runs every benchmark and prints
+# tables of figures. Sizes for the API bench: BENCH_SIZES (default "10000 100000").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
-trap 'scripts/services.sh stop ddb || true' EXIT INT TERM
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "bench: installing wrk (Debian package) for the HTTP load test" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+run="$root/.local/run"; mkdir -p "$run"
+serve_pids=()
+cleanup() {
+  for p in "${serve_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  scripts/services.sh stop ddb || true
+}
+trap cleanup EXIT INT TERM
 ddb_port=$(scripts/services.sh free-port)
 scripts/services.sh start-ddb "$ddb_port"
 export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export RUST_LOG=${RUST_LOG:-warn}
 
 cargo build --release --examples -p tubefeed-app >&2
+cargo build --release -p tubefeed >&2
 echo
 "$root/target/release/examples/ingest_bench"
+echo
+BENCH_TABLE_FILE="$run/bench-table" "$root/target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
+if [ -x "$root/target/release/examples/quota_day" ]; then
+  echo
+  "$root/target/release/examples/quota_day"
+fi
+
+# `tubefeed serve` under load on loopback, on the first API bench table.
+start_serve() { # cache_seconds -> prints base URL
+  local log="$run/serve-$1.log"
+  TABLE_NAME="$(cat "$run/bench-table")" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
+    API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+    "$root/target/release/tubefeed" serve --addr 127.0.0.1:0 2>"$log" &
+  serve_pids+=($!)
+  for _ in $(seq 100); do
+    url=$(sed -n 's/^tubefeed: serving on //p' "$log")
+    [ -n "$url" ] && { echo "$url"; return 0; }
+    sleep 0.1
+  done
+  echo "bench: tubefeed serve did not start; see $log" >&2; return 1
+}
+echo
+echo "## API: tubefeed serve under load (wrk, 2 threads, 32 connections, 10 s, loopback)"
+echo
+echo "| request | requests/s | p50 | p99 |"
+echo "|---|---:|---:|---:|"
+for cache in 0 5; do
+  base=$(start_serve "$cache")
+  for path in "/videos?limit=20" "/search?q=wicket&limit=20"; do
+    out=$(wrk -t2 -c32 -d10s --latency "$base$path")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    label="GET $path"; [ "$cache" != 0 ] && label="$label (first-page cache ${cache}s)"
+    echo "| $label | $rps | $p50 | $p99 |"
+  done
+done
+echo
+echo "Uncached rows measure DynamoDB Local as much as tubefeed (each request is a Query on the"
+echo "emulator); the cached rows show the warm-process path a hot first page takes."

@@ -6,7 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-scripts/bootstrap.sh
+scripts/bootstrap.sh --lambda
+venv="$root/.local/venv/bin"
 
 cleanup() {
   scripts/services.sh stop ddb || true
@@ -26,7 +27,24 @@ echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cfn-lint" >&2
-if command -v cfn-lint >/dev/null 2>&1; then cfn-lint template.yaml; else .local/venv/bin/cfn-lint template.yaml; fi
+echo "== cfn-lint, sam validate --lint" >&2
+"$venv/cfn-lint" template.yaml
+SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1
 echo "== cargo test" >&2
 cargo test --workspace --locked
+
+echo "== sam build (offline, both functions for arm64)" >&2
+# cargo-lambda finds Zig through `python3 -m ziglang`: the venv's python must come first.
+rm -rf .aws-sam/build
+PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 "$venv/sam" build --region us-east-1 >.local/run/sam-build.log 2>&1 ||
+  { tail -n 40 .local/run/sam-build.log >&2; exit 1; }
+for fn in FetchVideosFunction VideosApiFunction; do
+  f=".aws-sam/build/$fn/bootstrap"
+  [ -x "$f" ] || { echo "sam build produced no $f" >&2; exit 1; }
+  head -c 20 "$f" | od -An -tx1 | tr -d ' \n' | grep -q '^7f454c46020101.*b700' ||
+    { echo "$f is not an arm64 ELF executable" >&2; exit 1; }
+  echo "sam build: $f ($(stat -c %s "$f") bytes, arm64)" >&2
+done
+
+echo "== make dev from a clean clone (headless)" >&2
+scripts/dev-smoke.sh

@@ -1,5 +1,7 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
+mod keys;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +22,22 @@ struct Cli {
 enum Command {
     /// Run one fetch cycle for every topic in SEARCH_QUERIES; prints a one-line JSON summary.
     Fetch,
+    /// Serve the HTTP API as a plain HTTP server (same router as the videos-api Lambda).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Manage the API keys in the configured key source (never shows key values).
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Rebuild the search index of every stored video (all topics, or the ones given).
+    Reindex {
+        /// Topics to reindex (default: every topic in SEARCH_QUERIES).
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+    },
     /// Manage the DynamoDB table.
     Table {
         #[command(subcommand)]
@@ -65,6 +83,69 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+        Command::Reindex { topics } => {
+            let wanted = if topics.is_empty() {
+                app.config.topics.clone()
+            } else {
+                match topics
+                    .iter()
+                    .map(|t| tubefeed_core::Topic::parse(t))
+                    .collect::<Result<Vec<_>, _>>()
+                {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("tubefeed: --topic: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            };
+            let mut report = serde_json::Map::new();
+            for topic in &wanted {
+                match app.store.reindex(topic).await {
+                    Ok(o) => {
+                        report.insert(
+                            topic.to_string(),
+                            serde_json::to_value(o).unwrap_or_default(),
+                        );
+                    }
+                    Err(e) => {
+                        eprintln!("tubefeed: reindex {topic}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            println!("{}", serde_json::Value::Object(report));
+            ExitCode::SUCCESS
+        }
+        Command::Serve { addr } => {
+            let state = match app.api_state().await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("tubefeed: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let listener = match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("tubefeed: cannot listen on {addr}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match listener.local_addr() {
+                // Scripts read this line to learn the port when --addr asks for port 0.
+                Ok(a) => eprintln!("tubefeed: serving on http://{a}"),
+                Err(e) => eprintln!("tubefeed: serving ({e})"),
+            }
+            match tubefeed_app::serve(state, listener).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("tubefeed: server failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Keys { command } => keys::run(&app, command).await,
         Command::Table {
             command: TableCommand::Create,
         } => match tubefeed_dynamo::create_table(app.store.client(), app.store.table()).await {

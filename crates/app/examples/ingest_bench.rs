@@ -16,28 +16,53 @@ use youtube_sim::{ClockMode, SimConfig, SimHandle};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("## Ingestion: quota and writes per new video (one run after the burst)");
     println!();
-    println!("| burst | pages | calls (head+sweep) | calls/video | floor (1/50) | write requests | writes/video |");
+    println!(
+        "| burst | pages | calls (head+sweep) | calls/video | floor (1/50) | write requests | writes/video |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for burst in [10usize, 100, 500] {
-        let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().ok_or("bad time")?;
-        let sim = SimHandle::start(SimConfig { clock: ClockMode::Manual(t0), ..SimConfig::default() }).await?;
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+            .single()
+            .ok_or("bad time")?;
+        let sim = SimHandle::start(SimConfig {
+            clock: ClockMode::Manual(t0),
+            ..SimConfig::default()
+        })
+        .await?;
         let ctl = sim.control();
         let client = dynamodb_client();
         let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
         let fetcher = Fetcher {
-            source: YouTubeClient::new(ClientSettings { base_url: sim.base_url.clone(), ..Default::default() })?,
+            source: YouTubeClient::new(ClientSettings {
+                base_url: sim.base_url.clone(),
+                ..Default::default()
+            })?,
             videos: store.clone(),
             state: store.clone(),
             keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-            settings: FetchSettings { lease_ttl: StdDuration::from_secs(60), ..Default::default() },
+            settings: FetchSettings {
+                lease_ttl: StdDuration::from_secs(60),
+                ..Default::default()
+            },
         };
         let topic = [Topic::parse("cricket")?];
         // A steady history: one video a minute for the last hour, already stored.
-        ctl.add_burst("cricket", 60, t0 - Duration::minutes(60), Duration::minutes(1));
+        ctl.add_burst(
+            "cricket",
+            60,
+            t0 - Duration::minutes(60),
+            Duration::minutes(1),
+        );
         fetcher.run(&topic, ctl.now()).await;
         ctl.advance(Duration::minutes(2));
         let spacing = Duration::milliseconds(110_000 / burst as i64);
-        ctl.add_burst("cricket", burst, ctl.now() - Duration::seconds(115), spacing);
+        ctl.add_burst(
+            "cricket",
+            burst,
+            ctl.now() - Duration::seconds(115),
+            spacing,
+        );
         let before = ctl.calls().total;
         let s = fetcher.run(&topic, ctl.now()).await;
         let t = &s.topics[0];
@@ -54,9 +79,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sim.shutdown().await;
     }
     println!();
-    println!("calls = search.list calls (each one quota unit of the per-day bucket); a write request is one");
-    println!("BatchWriteItem call of up to 25 puts. The head needs ceil((burst+1)/50) pages; the late sweep");
-    println!("re-reads the 15-minute lookback below the old watermark (1 page here) and writes nothing for");
+    println!(
+        "calls = search.list calls (each one quota unit of the per-day bucket); a write request is one"
+    );
+    println!(
+        "BatchWriteItem call of up to 25 puts. The head needs ceil((burst+1)/50) pages; the late sweep"
+    );
+    println!(
+        "re-reads the 15-minute lookback below the old watermark (1 page here) and writes nothing for"
+    );
     println!("videos it already has.");
     Ok(())
 }

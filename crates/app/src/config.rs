@@ -46,7 +46,29 @@ pub struct Config {
     pub youtube_base_url: String,
     pub keys: KeySource,
     pub daily_calls_per_key: u32,
+    /// How long a warm process reuses the key list read from Secrets Manager.
+    pub keys_cache: Duration,
     pub fetch: FetchSettings,
+    /// Required by the API, unused by the fetcher.
+    pub page_token_secret: Option<PageTokenSecret>,
+    /// How long the API may serve a first page from the warm process.
+    pub api_first_page_cache: Duration,
+}
+
+/// `PAGE_TOKEN_SECRET` (literal) or `PAGE_TOKEN_SECRET_ID` (Secrets Manager).
+#[derive(Clone)]
+pub enum PageTokenSecret {
+    Literal(secrecy::SecretString),
+    SecretId(String),
+}
+
+impl std::fmt::Debug for PageTokenSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Literal(_) => f.write_str("Literal(..)"),
+            Self::SecretId(id) => write!(f, "SecretId({id})"),
+        }
+    }
 }
 
 impl Config {
@@ -103,6 +125,13 @@ impl Config {
             1,
             1_000_000,
         )?;
+        let keys_cache = Duration::from_secs(u64::from(parse_num(
+            "KEYS_CACHE_SECONDS",
+            get("KEYS_CACHE_SECONDS"),
+            300,
+            0,
+            86_400,
+        )?));
         let d = FetchSettings::default();
         let fetch = FetchSettings {
             page_size: d.page_size,
@@ -135,13 +164,40 @@ impl Config {
                 3600,
             )?)),
         };
+        let page_token_secret = match (get("PAGE_TOKEN_SECRET"), get("PAGE_TOKEN_SECRET_ID")) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::invalid(
+                    "PAGE_TOKEN_SECRET",
+                    "set either PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID, not both",
+                ));
+            }
+            (Some(s), None) if s.len() < 16 => {
+                return Err(ConfigError::invalid(
+                    "PAGE_TOKEN_SECRET",
+                    "must be at least 16 characters",
+                ));
+            }
+            (Some(s), None) => Some(PageTokenSecret::Literal(s.into())),
+            (None, Some(id)) => Some(PageTokenSecret::SecretId(id)),
+            (None, None) => None,
+        };
+        let api_first_page_cache = Duration::from_secs(u64::from(parse_num(
+            "API_CACHE_SECONDS",
+            get("API_CACHE_SECONDS"),
+            5,
+            0,
+            300,
+        )?));
         Ok(Self {
             table_name,
             topics,
             youtube_base_url,
             keys,
             daily_calls_per_key,
+            keys_cache,
             fetch,
+            page_token_secret,
+            api_first_page_cache,
         })
     }
 }

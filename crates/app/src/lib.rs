@@ -5,14 +5,98 @@ pub mod config;
 pub mod telemetry;
 
 use aws_config::BehaviorVersion;
-use tubefeed_core::{CycleSummary, Fetcher, StaticKeyRing};
-use tubefeed_dynamo::DynamoStore;
+use tubefeed_core::{CycleSummary, Fetcher};
+use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
+use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 
-pub use config::{Config, ConfigError, KeySource};
+pub use config::{Config, ConfigError, KeySource, PageTokenSecret};
 
-/// The fetcher as deployed: YouTube over HTTPS, state and videos in DynamoDB.
-pub type AppFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyRing>;
+/// The API state as deployed: reads from DynamoDB.
+pub type AppApiState = tubefeed_api::ApiState<DynamoStore>;
+
+impl App {
+    /// The API's shared state: the page-token key (read once from Secrets Manager when
+    /// `PAGE_TOKEN_SECRET_ID` is set) and the store.
+    pub async fn api_state(&self) -> Result<std::sync::Arc<AppApiState>, StartupError> {
+        use secrecy::ExposeSecret;
+        let secret: Vec<u8> = match &self.config.page_token_secret {
+            None => {
+                return Err(StartupError::Config(ConfigError::invalid(
+                    "PAGE_TOKEN_SECRET",
+                    "the API needs PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID to sign page tokens",
+                )));
+            }
+            Some(PageTokenSecret::Literal(s)) => s.expose_secret().as_bytes().to_vec(),
+            Some(PageTokenSecret::SecretId(id)) => {
+                let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
+                let out = client
+                    .get_secret_value()
+                    .secret_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        StartupError::Client(format!(
+                            "PAGE_TOKEN_SECRET_ID: could not read secret {id}: {}",
+                            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                        ))
+                    })?;
+                let value = out.secret_string().unwrap_or_default();
+                if value.len() < 16 {
+                    return Err(StartupError::Config(ConfigError::invalid(
+                        "PAGE_TOKEN_SECRET_ID",
+                        format!("secret {id} must hold a string of at least 16 characters"),
+                    )));
+                }
+                value.as_bytes().to_vec()
+            }
+        };
+        let settings = tubefeed_api::ApiSettings {
+            topics: self.config.topics.clone(),
+            first_page_ttl: self.config.api_first_page_cache,
+        };
+        Ok(std::sync::Arc::new(tubefeed_api::ApiState::new(
+            self.store.clone(),
+            tubefeed_api::TokenCodec::new(&secret),
+            settings,
+        )))
+    }
+}
+
+/// `tubefeed serve`: the API router as a plain HTTP server until Ctrl-C or SIGTERM.
+pub async fn serve(
+    state: std::sync::Arc<AppApiState>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let app = tubefeed_api::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The key ring as deployed: keys from the configured source, their state in the table.
+pub type AppKeyRing = DynamoKeyRing<ConfiguredKeySource>;
+
+/// The fetcher as deployed: YouTube over HTTPS, state, videos and key state in DynamoDB.
+pub type AppFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, AppKeyRing>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -26,6 +110,7 @@ pub enum StartupError {
 pub struct App {
     pub config: Config,
     pub store: DynamoStore,
+    sdk: aws_config::SdkConfig,
 }
 
 impl App {
@@ -37,21 +122,37 @@ impl App {
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
         );
-        Self { config, store }
+        Self { config, store, sdk }
+    }
+
+    /// The configured key source: `YOUTUBE_API_KEYS` or the `YOUTUBE_API_KEYS_SECRET_ID`
+    /// secret (read lazily, through a `KEYS_CACHE_SECONDS` cache).
+    pub fn key_source(&self) -> Result<ConfiguredKeySource, StartupError> {
+        match &self.config.keys {
+            KeySource::Env(keys) => Ok(ConfiguredKeySource::Env(EnvKeySource::new(keys.clone()))),
+            KeySource::Secret(id) => Ok(ConfiguredKeySource::SecretsManager(
+                SecretsManagerKeySource::new(
+                    aws_sdk_secretsmanager::Client::new(&self.sdk),
+                    id.clone(),
+                    self.config.keys_cache,
+                ),
+            )),
+            KeySource::None => Err(StartupError::Config(ConfigError::missing_keys())),
+        }
+    }
+
+    /// The shared key ring over the configured source.
+    pub fn key_ring(&self) -> Result<AppKeyRing, StartupError> {
+        Ok(DynamoKeyRing::new(
+            self.store.clone(),
+            self.key_source()?,
+            self.config.daily_calls_per_key,
+        ))
     }
 
     /// The fetcher, for processes that fetch. Fails when no key source is configured.
     pub fn fetcher(&self) -> Result<AppFetcher, StartupError> {
-        let keys = match &self.config.keys {
-            KeySource::Env(keys) => keys.clone(),
-            KeySource::Secret(_) => {
-                return Err(StartupError::Config(ConfigError::invalid(
-                    "YOUTUBE_API_KEYS_SECRET_ID",
-                    "Secrets Manager key sources are not supported yet; set YOUTUBE_API_KEYS",
-                )));
-            }
-            KeySource::None => return Err(StartupError::Config(ConfigError::missing_keys())),
-        };
+        let keys = self.key_ring()?;
         let source = YouTubeClient::new(ClientSettings {
             base_url: self.config.youtube_base_url.clone(),
             ..Default::default()
@@ -61,7 +162,7 @@ impl App {
             source,
             videos: self.store.clone(),
             state: self.store.clone(),
-            keys: StaticKeyRing::new(keys, self.config.daily_calls_per_key),
+            keys,
             settings: self.config.fetch.clone(),
         })
     }

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::{info, warn};
 
+use crate::budget::{BudgetReport, RunBudget};
 use crate::keys::{Acquired, KeyOutcome, KeyRing, KeyRingError};
 use crate::source::{SearchRequest, SourceError, VideoSource};
 use crate::store::{FetchStateStore, Gap, LeaseOutcome, StoreError, UpsertOutcome, VideoStore};
@@ -77,6 +78,9 @@ pub enum SkipReason {
     NoKeyAvailable { next_key_at: Option<DateTime<Utc>> },
     /// The run's page budget ran out before the timeline was caught up; a gap is recorded.
     PageBudget,
+    /// The pool's daily budget does not afford a poll yet (see [`crate::budget`]); nothing was
+    /// spent, and at today's pace one is affordable at `next_poll_at`.
+    Paced { next_poll_at: DateTime<Utc> },
 }
 
 /// The per-topic line of the run summary (SPEC §3).
@@ -107,6 +111,9 @@ pub struct CycleSummary {
     pub started_at: DateTime<Utc>,
     pub ok: bool,
     pub topics: Vec<TopicSummary>,
+    /// The key pool's budget as this run saw it (absent for rings without a planner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetReport>,
 }
 
 /// Why reading a range stopped before it was complete.
@@ -124,9 +131,61 @@ struct RangeRead {
     stop: Option<Stop>,
 }
 
+/// What is left of a run's allowance, shared by its topics in turn.
+#[derive(Debug)]
+struct Meter {
+    paced_left: u32,
+    borrow_left: u32,
+    /// This topic's fair share of the paced calls, and what it has used of it.
+    topic_share: u32,
+    topic_used: u32,
+    /// Pages paid from the allowance, borrowed ones included.
+    spent: u32,
+}
+
+impl Meter {
+    fn new(b: &RunBudget) -> Self {
+        Self {
+            paced_left: b.paced,
+            borrow_left: b.borrow,
+            topic_share: b.paced,
+            topic_used: 0,
+            spent: 0,
+        }
+    }
+
+    /// Splits what is left evenly over the topics still to run, so the first topic's burst
+    /// cannot take the others' polls (it may still borrow).
+    fn start_topic(&mut self, topics_left: usize) {
+        let n = u32::try_from(topics_left.max(1)).unwrap_or(u32::MAX);
+        self.topic_share = self.paced_left.div_ceil(n);
+        self.topic_used = 0;
+    }
+
+    fn paced_available(&self) -> bool {
+        self.paced_left > 0 && self.topic_used < self.topic_share
+    }
+
+    /// Whether one more page may be read, borrowing if need be.
+    fn may_spend(&self) -> bool {
+        self.paced_available() || self.borrow_left > 0
+    }
+
+    fn spend(&mut self) {
+        if self.paced_available() {
+            self.paced_left -= 1;
+            self.topic_used += 1;
+        } else {
+            self.borrow_left = self.borrow_left.saturating_sub(1);
+        }
+        self.spent = self.spent.saturating_add(1);
+    }
+}
+
 /// Mutable tallies of one topic's run.
 struct TopicRun<'a> {
     topic: &'a Topic,
+    meter: &'a mut Meter,
     now: DateTime<Utc>,
     pages: u32,
     calls: u32,
@@ -162,8 +221,62 @@ where
     pub async fn run(&self, topics: &[Topic], now: DateTime<Utc>) -> CycleSummary {
         let owner = format!("run-{:016x}", fastrand::u64(..));
         let mut out = Vec::with_capacity(topics.len());
-        for topic in topics {
-            let summary = self.run_topic(topic, &owner, now).await;
+        // One poll: a head call per topic, and a late-sweep call when sweeps are on.
+        let per_topic = if self.settings.lookback > chrono::Duration::zero() {
+            2
+        } else {
+            1
+        };
+        let calls_per_poll = u32::try_from(topics.len())
+            .unwrap_or(u32::MAX)
+            .saturating_mul(per_topic);
+        let budget = match self.keys.open_run(calls_per_poll, now).await {
+            Ok(b) => b,
+            Err(e) => {
+                let e = FetchError::from(e);
+                warn!(target: "tubefeed::fetch", error = %e, "could not open the run's budget");
+                let topics = topics
+                    .iter()
+                    .map(|t| TopicSummary {
+                        topic: t.to_string(),
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    })
+                    .collect();
+                return CycleSummary {
+                    started_at: now,
+                    ok: false,
+                    topics,
+                    budget: None,
+                };
+            }
+        };
+        if let Some(next_poll_at) = budget.wait_until {
+            info!(
+                target: "tubefeed::fetch",
+                next_poll_at = %next_poll_at.to_rfc3339(),
+                interval_s = budget.report.as_ref().and_then(|r| r.effective_interval_seconds),
+                "daily budget: no poll due yet; spending nothing"
+            );
+            let topics = topics
+                .iter()
+                .map(|t| TopicSummary {
+                    topic: t.to_string(),
+                    skipped: Some(SkipReason::Paced { next_poll_at }),
+                    ..Default::default()
+                })
+                .collect();
+            return CycleSummary {
+                started_at: now,
+                ok: true,
+                topics,
+                budget: budget.report,
+            };
+        }
+        let mut meter = Meter::new(&budget);
+        for (i, topic) in topics.iter().enumerate() {
+            meter.start_topic(topics.len() - i);
+            let summary = self.run_topic_metered(topic, &owner, now, &mut meter).await;
             info!(
                 target: "tubefeed::fetch",
                 topic = %summary.topic,
@@ -177,14 +290,31 @@ where
             );
             out.push(summary);
         }
+        if let Err(e) = self.keys.close_run(meter.spent, now).await {
+            // The calls were counted on their keys already; only the pacing bank is off.
+            warn!(target: "tubefeed::fetch", error = %e, "could not record the run's spending");
+        }
         CycleSummary {
             started_at: now,
             ok: out.iter().all(|t| t.error.is_none()),
             topics: out,
+            budget: budget.report,
         }
     }
 
+    /// One topic, without the run's budget planner.
     pub async fn run_topic(&self, topic: &Topic, owner: &str, now: DateTime<Utc>) -> TopicSummary {
+        let mut meter = Meter::new(&RunBudget::unlimited());
+        self.run_topic_metered(topic, owner, now, &mut meter).await
+    }
+
+    async fn run_topic_metered(
+        &self,
+        topic: &Topic,
+        owner: &str,
+        now: DateTime<Utc>,
+        meter: &mut Meter,
+    ) -> TopicSummary {
         let mut summary = TopicSummary {
             topic: topic.to_string(),
             ..Default::default()
@@ -206,6 +336,7 @@ where
         }
         let mut run = TopicRun {
             topic,
+            meter,
             now,
             pages: 0,
             calls: 0,
@@ -292,8 +423,14 @@ where
                     }
                 }
             }
-            // 3. The late sweep below the ground the head started from.
-            if stop.is_none() && self.settings.lookback > chrono::Duration::zero() {
+            // 3. The late sweep below the ground the head started from. It starts only when the
+            //    paced allowance covers a page (when the pool is short, a later run's will);
+            //    once started it may borrow like the head, since more than a page below the
+            //    watermark is a burst YouTube indexed late.
+            if stop.is_none()
+                && self.settings.lookback > chrono::Duration::zero()
+                && run.meter.paced_available()
+            {
                 if let Some(w) = watermark_before_head {
                     let r = self
                         .read_range(run, Some(w - self.settings.lookback), Some(w), budget)
@@ -364,7 +501,7 @@ where
             let mut last_page_full;
             let mut reached_ground;
             loop {
-                if run.pages >= page_limit {
+                if run.pages >= page_limit || !run.meter.may_spend() {
                     out.stop = Some(Stop::PageBudget);
                     return Ok(out);
                 }
@@ -384,6 +521,7 @@ where
                     Err(CallStop::Fail(e)) => return Err(e),
                 };
                 run.pages += 1;
+                run.meter.spend();
                 run.skipped_items += page.skipped_items;
                 for v in &page.videos {
                     out.oldest = Some(out.oldest.map_or(v.published_at, |o| o.min(v.published_at)));

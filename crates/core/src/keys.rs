@@ -10,6 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::budget::RunBudget;
+
 /// A YouTube API key. The value is only reachable through [`ApiKey::expose`], which the
 /// YouTube adapter calls when building a request; `Debug` prints the fingerprint.
 #[derive(Clone)]
@@ -94,6 +96,9 @@ pub enum KeyRingError {
     NoKeys,
     #[error("key state store failed: {0}")]
     Store(String),
+    /// The key list could not be read (the message names the variable or secret, never a key).
+    #[error("{0}")]
+    Source(#[from] crate::key_source::KeySourceError),
 }
 
 /// Hands out keys and learns from what happened to them.
@@ -109,6 +114,26 @@ pub trait KeyRing: Send + Sync {
         outcome: KeyOutcome,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), KeyRingError>> + Send;
+
+    /// Opens a run that polls at `calls_per_poll` calls: what it may spend at the pool's pace
+    /// (see [`crate::budget`]). A ring without a shared budget lets every run spend what it
+    /// needs.
+    fn open_run(
+        &self,
+        _calls_per_poll: u32,
+        _now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<RunBudget, KeyRingError>> + Send {
+        async { Ok(RunBudget::unlimited()) }
+    }
+
+    /// Closes a run that spent `paced_calls` pages of its allowance (borrowed ones included).
+    fn close_run(
+        &self,
+        _paced_calls: u32,
+        _now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), KeyRingError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// The next midnight in America/Los_Angeles strictly after `now`, when YouTube resets quotas.

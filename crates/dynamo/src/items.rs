@@ -100,3 +100,27 @@ impl VideoItem {
         })
     }
 }
+
+/// The search index partition of one word within a topic.
+pub fn word_pk(topic: &Topic, word: &str) -> String {
+    format!("W#{topic}#{word}")
+}
+
+/// `feed_sk` bounds for inclusive `published_at` limits. The id suffix sorts below `~`.
+pub fn feed_sk_lower(after: DateTime<Utc>) -> String {
+    time_key(after)
+}
+pub fn feed_sk_upper(before: DateTime<Utc>) -> String {
+    format!("{}#~", time_key(before))
+}
+
+/// One search-index entry: the video under one of its words. It carries every indexed word of
+/// the video, so a multi-word search filters on the entries of its most selective word alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WordItem {
+    pub pk: String,
+    pub sk: String,
+    pub id: String,
+    pub channel_id: String,
+    pub words: Vec<String>,
+}

@@ -2,7 +2,9 @@
 //! design, its partition limits and how it spreads.
 
 mod error;
+mod feed;
 pub mod items;
+pub mod keys;
 mod state;
 pub mod table;
 mod videos;
@@ -10,7 +12,9 @@ mod videos;
 use aws_sdk_dynamodb::Client;
 
 pub use error::sdk_error;
+pub use keys::{DynamoKeyRing, KeyState, KeyStatus};
 pub use table::{TableDefinition, create_table, definition};
+pub use videos::ReindexOutcome;
 
 /// The table, as every port implementation in this crate sees it. Cheap to clone: the SDK
 /// client is an `Arc` inside.

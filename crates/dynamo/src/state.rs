@@ -36,18 +36,6 @@ impl DynamoStore {
             (SK.to_owned(), s(LEASE_SK)),
         ])
     }
-
-    /// Reads every topic's state, for `/health`.
-    pub async fn load_states(
-        &self,
-        topics: &[Topic],
-    ) -> Result<Vec<(Topic, FetchState)>, StoreError> {
-        let mut out = Vec::with_capacity(topics.len());
-        for t in topics {
-            out.push((t.clone(), self.load(t).await?));
-        }
-        Ok(out)
-    }
 }
 
 impl FetchStateStore for DynamoStore {

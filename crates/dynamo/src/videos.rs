@@ -8,14 +8,17 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+};
 use chrono::{DateTime, Utc};
 use tracing::{debug, instrument};
 use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore};
 
 use crate::DynamoStore;
 use crate::error::sdk_error;
-use crate::items::{PK, SK, VideoItem, time_key, topic_sk, video_pk};
+use crate::items::{PK, SK, VideoItem, WordItem, feed_sk, time_key, topic_sk, video_pk, word_pk};
+use tubefeed_core::text::index_words;
 
 const GET_BATCH: usize = 100;
 const WRITE_BATCH: usize = 25;
@@ -83,18 +86,11 @@ impl DynamoStore {
     }
 
     /// BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed.
-    pub(crate) async fn batch_put(&self, items: Vec<Item>) -> Result<usize, StoreError> {
+    pub(crate) async fn batch_write(&self, writes: Vec<WriteRequest>) -> Result<usize, StoreError> {
         let mut requests = 0;
-        let mut items = items.into_iter().peekable();
-        while items.peek().is_some() {
-            let mut batch: Vec<WriteRequest> = Vec::with_capacity(WRITE_BATCH);
-            for item in items.by_ref().take(WRITE_BATCH) {
-                let put = PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(|e| sdk_error("PutRequest", e))?;
-                batch.push(WriteRequest::builder().put_request(put).build());
-            }
+        let mut writes = writes.into_iter().peekable();
+        while writes.peek().is_some() {
+            let mut batch: Vec<WriteRequest> = writes.by_ref().take(WRITE_BATCH).collect();
             let mut attempt = 0;
             while !batch.is_empty() {
                 if attempt > 0 {
@@ -154,7 +150,8 @@ impl VideoStore for DynamoStore {
         let mut outcome = UpsertOutcome::default();
         let mut writes = Vec::new();
         for v in unique {
-            let first_seen = match existing.get(v.id.as_str()) {
+            let old = existing.get(v.id.as_str());
+            let first_seen = match old {
                 Some(old) => {
                     if old.to_video().ok().as_ref() == Some(v) {
                         outcome.unchanged += 1;
@@ -169,10 +166,113 @@ impl VideoStore for DynamoStore {
                 }
             };
             let item = VideoItem::new(topic, v, &first_seen, now);
-            writes
-                .push(serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+            writes.push(put(
+                serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
+            )?);
+            index_writes(topic, old, v, &mut writes)?;
         }
-        outcome.write_requests = self.batch_put(writes).await?;
+        outcome.write_requests = self.batch_write(writes).await?;
         Ok(outcome)
+    }
+}
+
+fn put(item: Item) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| sdk_error("PutRequest", e))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}
+
+fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
+    let del = DeleteRequest::builder()
+        .key(PK, AttributeValue::S(pk))
+        .key(SK, AttributeValue::S(sk))
+        .build()
+        .map_err(|e| sdk_error("DeleteRequest", e))?;
+    Ok(WriteRequest::builder().delete_request(del).build())
+}
+
+/// Keeps the search index in step with a video: when its words, channel or time changed, the
+/// entries of words it lost are deleted and every current entry is rewritten (each carries the
+/// whole word list). An unchanged word set costs nothing.
+pub(crate) fn index_writes(
+    topic: &Topic,
+    old: Option<&VideoItem>,
+    v: &Video,
+    writes: &mut Vec<WriteRequest>,
+) -> Result<(), StoreError> {
+    let words = index_words(&v.title, &v.description);
+    let sk = feed_sk(v.published_at, &v.id);
+    if let Some(old) = old {
+        let old_words = index_words(&old.title, &old.description);
+        let same_place = old.feed_sk == sk && old.channel_id == v.channel_id;
+        if same_place && old_words == words {
+            return Ok(());
+        }
+        for w in &old_words {
+            if !same_place || !words.contains(w) {
+                writes.push(delete(word_pk(topic, w), old.feed_sk.clone())?);
+            }
+        }
+    }
+    for w in &words {
+        let item = WordItem {
+            pk: word_pk(topic, w),
+            sk: sk.clone(),
+            id: v.id.to_string(),
+            channel_id: v.channel_id.clone(),
+            words: words.clone(),
+        };
+        writes.push(put(
+            serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
+        )?);
+    }
+    Ok(())
+}
+
+/// What `tubefeed reindex` did for one topic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReindexOutcome {
+    pub videos: usize,
+    pub entries: usize,
+    pub write_requests: usize,
+}
+
+impl DynamoStore {
+    /// Rewrites the search entries of every stored video of `topic`, walking the topic's feed
+    /// index (no `Scan`). Idempotent; entries are written as ingestion writes them.
+    pub async fn reindex(&self, topic: &Topic) -> Result<ReindexOutcome, StoreError> {
+        let mut out = ReindexOutcome::default();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(crate::items::FEED_INDEX)
+                .key_condition_expression("feed_pk = :p")
+                .expression_attribute_values(":p", AttributeValue::S(crate::items::feed_pk(topic)))
+                .limit(100)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query reindex", e))?;
+            let mut writes = Vec::new();
+            for item in page.items.unwrap_or_default() {
+                let vi: VideoItem = serde_dynamo::from_item(item)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let v = vi.to_video().map_err(StoreError::Corrupt)?;
+                let before = writes.len();
+                index_writes(topic, None, &v, &mut writes)?;
+                out.videos += 1;
+                out.entries += writes.len() - before;
+            }
+            out.write_requests += self.batch_write(writes).await?;
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
     }
 }

@@ -40,7 +40,12 @@ async fn upsert_is_idempotent_and_classifies() {
 
     let o = s.upsert(&topic, &vids, t(100)).await.unwrap();
     assert_eq!((o.new, o.updated, o.unchanged), (60, 0, 0));
-    assert_eq!(o.write_requests, 3, "60 puts = 25 + 25 + 10");
+    // One video item and one search entry per distinct word, in batches of 25.
+    let items: usize = vids
+        .iter()
+        .map(|v| 1 + tubefeed_core::text::index_words(&v.title, &v.description).len())
+        .sum();
+    assert_eq!(o.write_requests, items.div_ceil(25), "{items} items");
 
     let o = s.upsert(&topic, &vids, t(200)).await.unwrap();
     assert_eq!(
@@ -140,4 +145,60 @@ async fn missing_state_is_default_and_create_is_idempotent() {
         .await
         .unwrap();
     assert_eq!(again, tubefeed_dynamo::table::Created::AlreadyExisted);
+}
+
+#[tokio::test]
+async fn reindex_makes_videos_stored_without_entries_searchable() {
+    use tubefeed_core::{FeedQuery, FeedReader, Order};
+    let s = store().await;
+    let topic = Topic::parse("cricket").unwrap();
+    let mut v = video(1);
+    v.title = "How to make tea?".into();
+    s.upsert(&topic, &[v.clone(), video(2)], t(0))
+        .await
+        .unwrap();
+    // Drop the search entries, as for videos stored before the index existed.
+    for w in tubefeed_core::text::index_words(&v.title, &v.description) {
+        s.client()
+            .delete_item()
+            .table_name(s.table())
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("W#cricket#{w}")),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S(tubefeed_dynamo::items::feed_sk(
+                    v.published_at,
+                    &v.id,
+                )),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let q = FeedQuery {
+        topic: topic.clone(),
+        order: Order::Desc,
+        published_after: None,
+        published_before: None,
+        channel_id: None,
+        terms: vec!["tea".into(), "how".into()],
+        limit: 10,
+    };
+    assert!(s.page(&q, None).await.unwrap().videos.is_empty());
+    let o = s.reindex(&topic).await.unwrap();
+    assert_eq!(o.videos, 2);
+    assert!(o.entries >= 8, "{o:?}");
+    let found = s.page(&q, None).await.unwrap();
+    assert_eq!(
+        found
+            .videos
+            .iter()
+            .map(|v| v.title.as_str())
+            .collect::<Vec<_>>(),
+        ["How to make tea?"]
+    );
+    // Idempotent.
+    assert_eq!(s.reindex(&topic).await.unwrap().videos, 2);
 }

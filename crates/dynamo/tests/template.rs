@@ -92,3 +92,165 @@ fn template_table_equals_the_code_definition() {
         Some(true)
     );
 }
+
+// ---- least privilege and build metadata ----
+
+fn template() -> Value {
+    let path = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
+    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Renders a resource reference (`!Ref X`, `!GetAtt X.Arn`, `!Sub "..."`, or a literal).
+fn render(v: &Value) -> String {
+    match v {
+        Value::Tagged(t) => format!(
+            "{}:{}",
+            t.tag.to_string().trim_start_matches('!'),
+            render(&t.value)
+        ),
+        Value::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn as_list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Sequence(s) => s.clone(),
+        Value::Null => vec![],
+        one => vec![one.clone()],
+    }
+}
+
+/// (actions, resources) of every statement of a function's inline policies.
+fn statements(function: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let t = template();
+    let policies = &t["Resources"][function]["Properties"]["Policies"];
+    let mut out = Vec::new();
+    for p in as_list(policies) {
+        assert!(
+            p.get("Statement").is_some(),
+            "{function}: only inline statements, no managed policy templates: {p:?}"
+        );
+        for st in as_list(&p["Statement"]) {
+            assert_eq!(st["Effect"].as_str(), Some("Allow"));
+            let actions = as_list(&st["Action"]).iter().map(render).collect();
+            let resources = as_list(&st["Resource"]).iter().map(render).collect();
+            out.push((actions, resources));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_wildcard_resources_anywhere() {
+    for f in ["FetchVideosFunction", "VideosApiFunction"] {
+        for (actions, resources) in statements(f) {
+            for r in &resources {
+                assert_ne!(r, "*", "{f}: {actions:?} on *");
+                assert!(!r.starts_with("arn:") || !r.contains(":*"), "{f}: {r}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_api_cannot_read_youtube_keys_nor_write_the_table() {
+    for (actions, resources) in statements("VideosApiFunction") {
+        for a in &actions {
+            assert!(
+                matches!(
+                    a.as_str(),
+                    "dynamodb:GetItem"
+                        | "dynamodb:BatchGetItem"
+                        | "dynamodb:Query"
+                        | "secretsmanager:GetSecretValue"
+                ),
+                "API may not {a}"
+            );
+            if a.starts_with("secretsmanager:") {
+                assert_eq!(resources, ["Ref:PageTokenSecret"], "API secrets access");
+            }
+        }
+        assert!(!resources.iter().any(|r| r.contains("YouTubeKeysSecret")));
+    }
+}
+
+#[test]
+fn the_fetcher_writes_only_its_table_and_reads_only_the_keys_secret() {
+    let mut saw_table_write = false;
+    for (actions, resources) in statements("FetchVideosFunction") {
+        for a in &actions {
+            if a.starts_with("dynamodb:") {
+                assert!(
+                    !matches!(
+                        a.as_str(),
+                        "dynamodb:Scan" | "dynamodb:DeleteTable" | "dynamodb:CreateTable"
+                    ),
+                    "{a}"
+                );
+                for r in &resources {
+                    assert!(
+                        r == "GetAtt:VideosTable.Arn" || r == "Sub:${VideosTable.Arn}/index/*",
+                        "{a} on {r}"
+                    );
+                }
+                saw_table_write |= a == "dynamodb:BatchWriteItem";
+            } else if a.starts_with("secretsmanager:") {
+                assert_eq!(a, "secretsmanager:GetSecretValue");
+                assert_eq!(resources, ["Ref:YouTubeKeysSecret"]);
+            } else {
+                assert_eq!(a, "sqs:SendMessage", "unexpected action {a}");
+                assert_eq!(resources, ["GetAtt:FetchDeadLetterQueue.Arn"]);
+            }
+        }
+    }
+    assert!(saw_table_write);
+}
+
+#[test]
+fn functions_build_with_cargo_lambda_for_arm64_al2023() {
+    let t = template();
+    assert_eq!(
+        t["Globals"]["Function"]["Runtime"].as_str(),
+        Some("provided.al2023")
+    );
+    assert_eq!(
+        t["Globals"]["Function"]["Architectures"][0].as_str(),
+        Some("arm64")
+    );
+    for (f, bin) in [
+        ("FetchVideosFunction", "fetch-videos"),
+        ("VideosApiFunction", "videos-api"),
+    ] {
+        let r = &t["Resources"][f];
+        assert_eq!(
+            r["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{f}"
+        );
+        assert_eq!(
+            r["Metadata"]["BuildProperties"]["Binary"].as_str(),
+            Some(bin),
+            "{f}"
+        );
+        let manifest = format!(
+            "{}/../../functions/{bin}/Cargo.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        assert!(std::path::Path::new(&manifest).exists(), "{manifest}");
+    }
+    // Keys never live in the template: the parameter is NoEcho and empty by default.
+    let p = &t["Parameters"]["YouTubeApiKeys"];
+    assert_eq!(p["NoEcho"].as_bool(), Some(true));
+    assert_eq!(p["Default"].as_str(), Some(""));
+    // The lease outlives the Lambda timeout.
+    let timeout = t["Resources"]["FetchVideosFunction"]["Properties"]["Timeout"]
+        .as_u64()
+        .unwrap();
+    let lease: u64 = t["Resources"]["FetchVideosFunction"]["Properties"]["Environment"]["Variables"]["FETCH_LEASE_SECONDS"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(lease > timeout);
+}

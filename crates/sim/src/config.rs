@@ -1,5 +1,6 @@
 //! Configuration of a simulated YouTube: who may call it, how it fails and how fast it fills.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +29,9 @@ pub struct SimConfig {
     pub daily_calls_per_key: u32,
     /// Which of the real quota-exhausted bodies to answer with.
     pub quota_error: QuotaErrorShape,
+    /// Per-key exceptions to `quota_error`: keys of different projects meet different
+    /// generations of the quota error, and a client must handle them side by side.
+    pub quota_error_by_key: BTreeMap<String, QuotaErrorShape>,
     /// Which of the real invalid-key bodies to answer with.
     pub invalid_key_shape: InvalidKeyShape,
     /// Paging stops here: no result at index `>= result_cap` is ever returned and
@@ -60,6 +64,7 @@ impl Default for SimConfig {
             disabled_keys: Vec::new(),
             daily_calls_per_key: 100,
             quota_error: QuotaErrorShape::default(),
+            quota_error_by_key: BTreeMap::new(),
             invalid_key_shape: InvalidKeyShape::default(),
             result_cap: 500,
             repeat_across_pages: false,

@@ -90,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
             QuotaShapeArg::Daily403 => QuotaErrorShape::Daily403,
             QuotaShapeArg::Perday429 => QuotaErrorShape::PerDay429,
         },
+        quota_error_by_key: Default::default(),
         invalid_key_shape: match cli.invalid_key_shape {
             InvalidKeyArg::Modern => InvalidKeyShape::Modern400,
             InvalidKeyArg::Legacy => InvalidKeyShape::Legacy400,

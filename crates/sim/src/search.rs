@@ -123,7 +123,12 @@ fn admit_and_run(
     }
     if !world.spend(key) {
         return Err(ApiError::QuotaExhausted {
-            shape: world.cfg.quota_error,
+            shape: world
+                .cfg
+                .quota_error_by_key
+                .get(key)
+                .copied()
+                .unwrap_or(world.cfg.quota_error),
             project: ids::project_number(key),
         });
     }

@@ -210,3 +210,29 @@ async fn budgets_reset_at_midnight_pacific() {
     assert_eq!(search(&sim.base_url, &[]).await.status, 200);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_quota_error_shape_can_differ_per_key() {
+    let cfg = manual(SimConfig {
+        quota_error: QuotaErrorShape::Legacy403,
+        quota_error_by_key: std::collections::BTreeMap::from([(
+            KEY2.to_owned(),
+            QuotaErrorShape::PerDay429,
+        )]),
+        ..SimConfig::default()
+    });
+    let (sim, ctl) = start(cfg).await;
+    ctl.set_key_calls_left(KEY, 0);
+    ctl.set_key_calls_left(KEY2, 0);
+    let first = search(&sim.base_url, &[("q", "cricket")]).await;
+    assert_eq!(first.status, 403);
+    assert_eq!(first.reason(), "quotaExceeded");
+    let second = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket"), ("key", KEY2)],
+    ))
+    .await;
+    assert_eq!(second.status, 429);
+    assert!(second.message().contains("per day"), "{}", second.message());
+    sim.shutdown().await;
+}

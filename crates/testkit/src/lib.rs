@@ -40,6 +40,60 @@ pub fn dynamodb_client() -> Client {
     Client::from_conf(conf)
 }
 
+pub const SECRETS_MANAGER_VAR: &str = "TUBEFEED_TEST_SECRETS_MANAGER";
+
+/// The local Secrets Manager (moto) endpoint. Panics with instructions when the variable is
+/// missing, for the same reason as [`dynamodb_endpoint`].
+pub fn secretsmanager_endpoint() -> String {
+    std::env::var(SECRETS_MANAGER_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{SECRETS_MANAGER_VAR} is not set. Run the tests with `make test`, or start moto \
+             (`scripts/services.sh start-moto 5001`) and export \
+             {SECRETS_MANAGER_VAR}=http://127.0.0.1:5001"
+        )
+    })
+}
+
+/// A Secrets Manager client for the local endpoint, with dummy credentials.
+pub fn secretsmanager_client() -> aws_sdk_secretsmanager::Client {
+    let conf = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "tubefeed-testkit",
+        ))
+        .endpoint_url(secretsmanager_endpoint())
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(conf)
+}
+
+/// Creates a secret with a unique name holding `text`, and returns its name.
+pub async fn fresh_secret(client: &aws_sdk_secretsmanager::Client, text: &str) -> String {
+    let name = unique_table_name("tubefeed-keys");
+    let mut last = None;
+    // moto may still be starting when the first test runs.
+    for _ in 0..50 {
+        match client
+            .create_secret()
+            .name(&name)
+            .secret_string(text)
+            .send()
+            .await
+        {
+            Ok(_) => return name,
+            Err(e) => {
+                last = Some(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("could not create secret {name}: {last:?}");
+}
+
 /// A name no other test in this or a parallel process will use.
 pub fn unique_table_name(prefix: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);

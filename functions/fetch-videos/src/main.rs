@@ -1,3 +1,9 @@
+//! The `fetch-videos` Lambda: one fetch cycle per scheduled event.
+
+// The fetcher future nests the SDK, retry and key-ring futures deeply enough to exceed the
+// default query depth when its layout is computed.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use tubefeed_app::{App, Config};

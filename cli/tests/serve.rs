@@ -1,0 +1,556 @@
+//! Black-box tests of `tubefeed serve`: the real binary, DynamoDB Local (a fresh table), and
+//! videos ingested by the real fetcher from the simulator.
+
+use std::collections::HashSet;
+use std::process::Stdio;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tubefeed_core::{ApiKey, FetchSettings, Fetcher, StaticKeyRing, Topic};
+use tubefeed_dynamo::DynamoStore;
+use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
+use tubefeed_youtube::{ClientSettings, YouTubeClient};
+use youtube_sim::{ClockMode, NewVideo, SimConfig, SimControl, SimHandle};
+
+type TestFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyRing>;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap()
+}
+
+struct Env {
+    sim: SimHandle,
+    fetcher: TestFetcher,
+    _server: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Env {
+    async fn new() -> Self {
+        let sim = SimHandle::start(SimConfig {
+            clock: ClockMode::Manual(t0()),
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = dynamodb_client();
+        let table = fresh_table(&client).await;
+        let store = DynamoStore::new(client, table.clone());
+        let fetcher = Fetcher {
+            source: YouTubeClient::new(ClientSettings {
+                base_url: sim.base_url.clone(),
+                ..Default::default()
+            })
+            .unwrap(),
+            videos: store.clone(),
+            state: store,
+            keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+            settings: FetchSettings {
+                backfill_pages: 20,
+                lease_ttl: StdDuration::from_secs(60),
+                ..Default::default()
+            },
+        };
+        let mut server = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("TABLE_NAME", &table)
+            .env("SEARCH_QUERIES", "cricket")
+            .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
+            .env("API_CACHE_SECONDS", "0")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tubefeed serve starts");
+        let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+        let base = tokio::time::timeout(StdDuration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.strip_prefix("tubefeed: serving on ") {
+                    return url.to_owned();
+                }
+            }
+            panic!("tubefeed serve exited before listening");
+        })
+        .await
+        .expect("tubefeed serve listens within 30 s");
+        // Keep draining stderr so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            sim,
+            fetcher,
+            _server: server,
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn sim(&self) -> SimControl {
+        self.sim.control()
+    }
+
+    async fn fetch(&self) {
+        let s = self
+            .fetcher
+            .run(&[Topic::parse("cricket").unwrap()], self.sim().now())
+            .await;
+        assert!(s.ok, "{s:?}");
+    }
+
+    async fn get(&self, path_and_query: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path_and_query}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, headers, body)
+    }
+
+    /// Walks every page; between pages `between` may ingest more videos.
+    async fn walk(&self, query: &str, mut between: impl AsyncFnMut()) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..10_000 {
+            let sep = if query.is_empty() { "" } else { "&" };
+            let url = match &token {
+                Some(t) => format!("/videos?{query}{sep}page_token={t}"),
+                None => format!("/videos?{query}"),
+            };
+            let (status, _, body) = self.get(&url).await;
+            assert_eq!(status, StatusCode::OK, "{url}: {body}");
+            let page = body["items"].as_array().unwrap();
+            match body["next_page_token"].as_str() {
+                Some(t) => {
+                    assert!(!page.is_empty(), "a page with a successor is never empty");
+                    token = Some(t.to_owned());
+                }
+                None => {
+                    items.extend(page.iter().cloned());
+                    return items;
+                }
+            }
+            items.extend(page.iter().cloned());
+            between().await;
+        }
+        panic!("walk did not end");
+    }
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn problem_param(body: &Value) -> &str {
+    body["parameter"].as_str().unwrap_or("")
+}
+
+/// 131 videos over the last ~4 hours, with a few known titles.
+async fn seeded() -> Env {
+    let env = Env::new().await;
+    let sim = env.sim();
+    sim.add_burst(
+        "cricket",
+        124,
+        t0() - Duration::hours(4),
+        Duration::seconds(113),
+    );
+    let titled = [
+        ("How to make tea?", "A short guide", 10),
+        ("Tea Time with the HOW-TO crew", "cricket and tea", 20),
+        ("क्रिकेट मैच का सीधा प्रसारण 🔴", "भारत बनाम ऑस्ट्रेलिया", 30),
+        ("東京でクリケットの試合", "ライブ配信", 40),
+        (
+            "Rock & roll cricket",
+            "A literal &amp; stays in descriptions",
+            50,
+        ),
+        (
+            "Fish &amp; chips cricket",
+            "the title really says &amp;",
+            55,
+        ),
+        ("Quiet innings", "nothing about beverages", 60),
+    ];
+    for (title, desc, minutes_ago) in titled {
+        sim.add_video(NewVideo {
+            title: Some(title.into()),
+            description: Some(desc.into()),
+            ..NewVideo::new("cricket", t0() - Duration::minutes(minutes_ago))
+        });
+    }
+    env.fetch().await;
+    env
+}
+
+#[tokio::test]
+async fn full_walks_at_several_page_sizes_with_concurrent_inserts() {
+    let env = seeded().await;
+    let all = ids(&env.walk("limit=50", async || {}).await);
+    assert_eq!(all.len(), 131);
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 131);
+
+    for (limit, order) in [(7, "desc"), (20, "asc"), (50, "desc"), (1, "asc")] {
+        let before: HashSet<String> = ids(&env.walk("limit=50", async || {}).await)
+            .into_iter()
+            .collect();
+        let sim = env.sim();
+        let walked = env
+            .walk(&format!("limit={limit}&order={order}"), async || {
+                // New videos arrive and are ingested while the client walks.
+                sim.advance(Duration::seconds(30));
+                sim.add_burst(
+                    "cricket",
+                    2,
+                    sim.now() - Duration::seconds(2),
+                    Duration::seconds(1),
+                );
+                env.fetch().await;
+            })
+            .await;
+        let got = ids(&walked);
+        let unique: HashSet<&String> = got.iter().collect();
+        assert_eq!(
+            unique.len(),
+            got.len(),
+            "limit {limit} {order}: a video appeared twice"
+        );
+        for id in &before {
+            assert!(
+                unique.contains(id),
+                "limit {limit} {order}: {id} existed when the walk began and was skipped"
+            );
+        }
+        // Pages are in order.
+        let times: Vec<&str> = walked
+            .iter()
+            .map(|v| v["published_at"].as_str().unwrap())
+            .collect();
+        let mut sorted = times.clone();
+        sorted.sort();
+        if order == "desc" {
+            sorted.reverse();
+        }
+        assert_eq!(times, sorted, "limit {limit} {order}");
+    }
+}
+
+#[tokio::test]
+async fn date_windows_are_inclusive() {
+    let env = seeded().await;
+    let all = env.walk("limit=50", async || {}).await;
+    let lo = all[100]["published_at"].as_str().unwrap().to_owned();
+    let hi = all[10]["published_at"].as_str().unwrap().to_owned();
+    let expected: Vec<String> = ids(&all[10..=100]);
+    let got = ids(&env
+        .walk(
+            &format!("limit=13&published_after={lo}&published_before={hi}"),
+            async || {},
+        )
+        .await);
+    assert_eq!(got, expected);
+    let asc = ids(&env
+        .walk(
+            &format!("limit=50&order=asc&published_after={lo}&published_before={hi}"),
+            async || {},
+        )
+        .await);
+    let mut rev = expected.clone();
+    rev.reverse();
+    assert_eq!(asc, rev);
+}
+
+#[tokio::test]
+async fn tampered_forged_and_mismatched_tokens_are_400() {
+    let env = seeded().await;
+    let (_, _, first) = env.get("/videos?limit=5").await;
+    let token = first["next_page_token"].as_str().unwrap().to_owned();
+    let (status, _, _) = env
+        .get(&format!("/videos?limit=5&page_token={token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut tampered = token.clone().into_bytes();
+    let i = tampered.len() / 2;
+    tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for (url, why) in [
+        (format!("/videos?limit=5&page_token={tampered}"), "tampered"),
+        (
+            format!("/videos?limit=5&order=asc&page_token={token}"),
+            "other order",
+        ),
+        (
+            format!("/videos?limit=5&q=tea&page_token={token}"),
+            "other q",
+        ),
+        (
+            format!("/videos?limit=5&published_after=2026-01-01T00:00:00Z&page_token={token}"),
+            "other dates",
+        ),
+        ("/videos?page_token=garbage".to_owned(), "garbage"),
+        (
+            "/videos?page_token=t1.eyJxIjoiIn0.AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+            "forged",
+        ),
+    ] {
+        let (status, headers, body) = env.get(&url).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{why}: {body}");
+        assert_eq!(headers["content-type"], "application/problem+json", "{why}");
+        assert_eq!(problem_param(&body), "page_token", "{why}");
+    }
+    // A different limit with the same token is fine.
+    let (status, _, _) = env
+        .get(&format!("/videos?limit=9&page_token={token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn every_bad_parameter_is_a_named_400_and_unknown_video_is_404() {
+    let env = seeded().await;
+    for (q, param) in [
+        ("limit=0", "limit"),
+        ("limit=51", "limit"),
+        ("limit=ten", "limit"),
+        ("order=newest", "order"),
+        ("published_after=2026-11-20T10:00:00", "published_after"),
+        ("published_before=2026-11-20", "published_before"),
+        ("topic=tennis", "topic"),
+        ("channel_id=not%20valid", "channel_id"),
+        ("q=%21%21%21", "q"),
+    ] {
+        let (status, headers, body) = env.get(&format!("/videos?{q}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert_eq!(problem_param(&body), param, "{q}");
+        assert_eq!(body["status"], 400);
+        assert!(
+            body["title"].is_string() && body["type"].is_string() && body["detail"].is_string()
+        );
+    }
+    let (status, _, body) = env.get("/search").await;
+    assert_eq!(
+        (status, problem_param(&body)),
+        (StatusCode::BAD_REQUEST, "q")
+    );
+    let (status, headers, body) = env.get("/videos/AAAAAAAAAAA").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(body["status"], 404);
+    let (status, _, _) = env.get("/videos/not%20an%20id").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = env.get("/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let resp = env
+        .http
+        .post(format!("{}/videos", env.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn search_matches_words_in_any_order_case_and_script() {
+    let env = seeded().await;
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, _, b) = env.get("/search?q=tea%20how").await;
+    assert_eq!(
+        titles(&b),
+        ["How to make tea?", "Tea Time with the HOW-TO crew"]
+    );
+    let (_, _, b) = env.get("/videos?q=TEA+How").await;
+    assert_eq!(
+        titles(&b),
+        ["How to make tea?", "Tea Time with the HOW-TO crew"]
+    );
+    let (_, _, b) = env.get("/search?q=crew+TEA&limit=1").await;
+    assert_eq!(titles(&b), ["Tea Time with the HOW-TO crew"]);
+    assert!(b["next_page_token"].is_null());
+    let (_, _, b) = env
+        .get("/search?q=%E0%A4%95%E0%A5%8D%E0%A4%B0%E0%A4%BF%E0%A4%95%E0%A5%87%E0%A4%9F")
+        .await; // क्रिकेट
+    assert_eq!(titles(&b), ["क्रिकेट मैच का सीधा प्रसारण 🔴"]);
+    let (_, _, b) = env.get("/search?q=%E6%9D%B1%E4%BA%AC").await; // 東京
+    assert_eq!(titles(&b), ["東京でクリケットの試合"]);
+    let (_, _, b) = env.get("/search?q=roll").await;
+    assert_eq!(titles(&b), ["Rock & roll cricket"], "entities decoded once");
+    assert_eq!(
+        b["items"][0]["description"],
+        "A literal &amp; stays in descriptions"
+    );
+    let (_, _, b) = env.get("/search?q=chips").await;
+    assert_eq!(
+        titles(&b),
+        ["Fish &amp; chips cricket"],
+        "a title that says &amp; keeps it"
+    );
+    let (status, _, b) = env.get("/search?q=zebra+tea").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(b["items"].as_array().unwrap().len(), 0);
+    assert!(b["next_page_token"].is_null());
+    // The generated titles all say "cricket": a walk of a common word pages through all of them.
+    let walked = env.walk("q=cricket&limit=25", async || {}).await;
+    assert!(walked.len() >= 124, "{}", walked.len());
+}
+
+#[tokio::test]
+async fn etags_answer_304_and_manners_hold() {
+    let env = seeded().await;
+    let resp = env
+        .http
+        .get(format!("{}/videos?limit=3", env.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=15");
+    let resp = env
+        .http
+        .get(format!("{}/videos?limit=3", env.base))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(resp.headers()["etag"].to_str().unwrap(), etag);
+    assert!(resp.bytes().await.unwrap().is_empty());
+
+    let resp = env
+        .http
+        .get(format!("{}/videos", env.base))
+        .header("origin", "https://example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    let resp = env
+        .http
+        .get(format!("{}/videos?limit=50", env.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+
+    let (status, headers, health) = env.get("/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(health["topics"][0]["topic"], "cricket");
+    assert!(health["topics"][0]["last_success_at"].is_string());
+
+    // Every route the OpenAPI document describes answers.
+    let (_, _, doc) = env.get("/openapi.json").await;
+    let (_, _, first) = env.get("/videos?limit=1").await;
+    let id = first["items"][0]["id"].as_str().unwrap().to_owned();
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let url = path.replace("{id}", &id) + if path == "/search" { "?q=tea" } else { "" };
+        let (status, _, _) = env.get(&url).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn random_query_strings_never_produce_a_5xx() {
+    let env = seeded().await;
+    let mut rng = fastrand::Rng::with_seed(0x7b0e);
+    let keys = [
+        "limit",
+        "page_token",
+        "order",
+        "published_after",
+        "published_before",
+        "q",
+        "topic",
+        "channel_id",
+        "x",
+        "",
+    ];
+    let values = [
+        "",
+        "0",
+        "1",
+        "50",
+        "51",
+        "-1",
+        "99999999999999999999",
+        "asc",
+        "desc",
+        "ASC",
+        "2026-11-20T10:00:00Z",
+        "2026-11-20T10:00:00+25:00",
+        "2026-13-40T99:99:99Z",
+        "cricket",
+        "tea how",
+        "%00",
+        "%FF%FE",
+        "%E0%A4",
+        "t1.",
+        "t1.a.b",
+        "🔴",
+        "a&b",
+        "=",
+        "%",
+        "%%",
+        "\u{202e}",
+        "null",
+        "[]",
+        "{}",
+    ];
+    for i in 0..400 {
+        let mut parts = Vec::new();
+        for _ in 0..rng.usize(0..5) {
+            let k = keys[rng.usize(..keys.len())];
+            let v: String = if rng.bool() {
+                values[rng.usize(..values.len())].to_owned()
+            } else {
+                (0..rng.usize(0..12))
+                    .map(|_| char::from(rng.u8(0x21..0x7f)))
+                    .collect()
+            };
+            parts.push(format!("{k}={v}"));
+        }
+        let path = if rng.bool() { "/videos" } else { "/search" };
+        let url = format!("{}{path}?{}", env.base, parts.join("&"));
+        let Ok(resp) = env.http.get(&url).send().await else {
+            continue;
+        };
+        assert!(
+            resp.status().as_u16() < 500,
+            "request {i}: {url} -> {}",
+            resp.status()
+        );
+    }
+}

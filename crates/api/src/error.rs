@@ -1,0 +1,95 @@
+//! The API's one error type and its one mapping to HTTP.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A query parameter (or path segment) the client got wrong.
+    #[error("invalid {param}: {detail}")]
+    BadParam { param: &'static str, detail: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Anything else. Logged with its context where it happens; the client sees nothing of it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad(param: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadParam {
+            param,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, title, detail, parameter) = match &self {
+            ApiError::BadParam { param, detail } => (
+                StatusCode::BAD_REQUEST,
+                "/problems/invalid-parameter",
+                "Invalid parameter",
+                Some(format!("{param}: {detail}")),
+                Some(*param),
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "/problems/not-found",
+                "Not found",
+                Some(what.clone()),
+                None,
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "/problems/method-not-allowed",
+                "Method not allowed",
+                Some("this API only answers GET, HEAD and OPTIONS".into()),
+                None,
+            ),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "about:blank",
+                    "Internal Server Error",
+                    None,
+                    None,
+                )
+            }
+        };
+        let body = Problem {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail,
+            parameter,
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut resp = (status, bytes).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}

@@ -1,0 +1,258 @@
+//! Query-string parsing: every way a client can get a parameter wrong becomes a 400 that names
+//! the parameter. Unknown parameters are ignored (cache busters are common); a known one given
+//! twice is an error, since either reading would be a guess.
+
+use chrono::{DateTime, Utc};
+use tubefeed_core::text::{MAX_QUERY_WORDS, words};
+use tubefeed_core::{FeedQuery, Order, Topic};
+
+use crate::error::ApiError;
+use crate::token::MAX_TOKEN_LEN;
+
+pub const DEFAULT_LIMIT: u8 = 20;
+pub const MAX_LIMIT: u8 = 50;
+const MAX_Q_CHARS: usize = 200;
+
+pub const LIST_PARAMS: [&str; 8] = [
+    "limit",
+    "page_token",
+    "order",
+    "published_after",
+    "published_before",
+    "q",
+    "topic",
+    "channel_id",
+];
+
+/// A parsed list request: the query and, for later pages, the raw token.
+#[derive(Debug)]
+pub struct ListRequest {
+    pub query: FeedQuery,
+    pub page_token: Option<String>,
+}
+
+pub fn parse_list(
+    raw_query: Option<&str>,
+    topics: &[Topic],
+    require_q: bool,
+) -> Result<ListRequest, ApiError> {
+    let mut vals: [Option<String>; LIST_PARAMS.len()] = Default::default();
+    for (k, v) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if let Some(i) = LIST_PARAMS.iter().position(|n| *n == k) {
+            if vals[i].is_some() {
+                return Err(ApiError::bad(LIST_PARAMS[i], "given more than once"));
+            }
+            vals[i] = Some(v.into_owned());
+        }
+    }
+    let [
+        limit,
+        page_token,
+        order,
+        after,
+        before,
+        q,
+        topic,
+        channel_id,
+    ] = vals;
+
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(s) => match s.trim().parse::<u8>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                ));
+            }
+        },
+    };
+    let order = match order.as_deref() {
+        None | Some("desc") => Order::Desc,
+        Some("asc") => Order::Asc,
+        Some(_) => return Err(ApiError::bad("order", "must be 'desc' or 'asc'")),
+    };
+    let published_after = after
+        .map(|s| parse_time("published_after", &s))
+        .transpose()?;
+    let published_before = before
+        .map(|s| parse_time("published_before", &s))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (published_after, published_before) {
+        if a > b {
+            return Err(ApiError::bad(
+                "published_after",
+                "must not be later than published_before",
+            ));
+        }
+    }
+    let topic = match topic {
+        None => topics
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("no topics configured".into()))?,
+        Some(s) => {
+            let t = Topic::parse(&s).map_err(|e| ApiError::bad("topic", e.to_string()))?;
+            if !topics.contains(&t) {
+                return Err(ApiError::bad(
+                    "topic",
+                    format!("{s:?} is not a followed topic"),
+                ));
+            }
+            t
+        }
+    };
+    let channel_id = match channel_id {
+        None => None,
+        Some(s)
+            if (1..=64).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Some(s)
+        }
+        Some(_) => {
+            return Err(ApiError::bad(
+                "channel_id",
+                "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_'",
+            ));
+        }
+    };
+    let terms = match q {
+        None if require_q => return Err(ApiError::bad("q", "is required")),
+        None => Vec::new(),
+        Some(s) => {
+            if s.chars().count() > MAX_Q_CHARS {
+                return Err(ApiError::bad(
+                    "q",
+                    format!("must be at most {MAX_Q_CHARS} characters"),
+                ));
+            }
+            let mut terms: Vec<String> = Vec::new();
+            for w in words(&s) {
+                if !terms.contains(&w) {
+                    terms.push(w);
+                }
+            }
+            if terms.is_empty() && (require_q || !s.trim().is_empty()) {
+                return Err(ApiError::bad("q", "contains no searchable words"));
+            }
+            if terms.len() > MAX_QUERY_WORDS {
+                return Err(ApiError::bad(
+                    "q",
+                    format!("may have at most {MAX_QUERY_WORDS} words"),
+                ));
+            }
+            terms
+        }
+    };
+    let page_token = match page_token {
+        Some(t) if t.len() > MAX_TOKEN_LEN => {
+            return Err(ApiError::bad("page_token", "is malformed"));
+        }
+        Some(t) if t.is_empty() => None,
+        other => other,
+    };
+    Ok(ListRequest {
+        query: FeedQuery {
+            topic,
+            order,
+            published_after,
+            published_before,
+            channel_id,
+            terms,
+            limit,
+        },
+        page_token,
+    })
+}
+
+/// RFC 3339 with a zone (`Z` or an offset), as YouTube requires too.
+fn parse_time(param: &'static str, s: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::bad(
+                param,
+                "must be an RFC 3339 date-time with a zone, e.g. 2026-11-23T12:00:00Z",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics() -> Vec<Topic> {
+        Topic::parse_list("cricket,football").unwrap()
+    }
+
+    fn param_of(q: &str) -> &'static str {
+        match parse_list(Some(q), &topics(), false) {
+            Err(ApiError::BadParam { param, .. }) => param,
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let r = parse_list(None, &topics(), false).unwrap();
+        assert_eq!(r.query.limit, 20);
+        assert_eq!(r.query.order, Order::Desc);
+        assert_eq!(r.query.topic.as_str(), "cricket");
+        assert!(r.query.terms.is_empty() && r.page_token.is_none());
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        for (q, p) in [
+            ("limit=0", "limit"),
+            ("limit=51", "limit"),
+            ("limit=-1", "limit"),
+            ("limit=abc", "limit"),
+            ("limit=1&limit=2", "limit"),
+            ("order=up", "order"),
+            ("published_after=2026-11-23T12:00:00", "published_after"),
+            ("published_before=yesterday", "published_before"),
+            (
+                "published_after=2026-11-23T12:00:00Z&published_before=2026-11-22T12:00:00Z",
+                "published_after",
+            ),
+            ("topic=tennis", "topic"),
+            ("topic=a%23b", "topic"),
+            ("channel_id=a%20b", "channel_id"),
+            ("q=%F0%9F%94%B4", "q"),
+            ("q=a+b+c+d+e+f+g+h+i", "q"),
+        ] {
+            assert_eq!(param_of(q), p, "{q}");
+        }
+        assert!(matches!(
+            parse_list(None, &topics(), true),
+            Err(ApiError::BadParam { param: "q", .. })
+        ));
+    }
+
+    #[test]
+    fn words_and_dates() {
+        let r = parse_list(
+            Some("q=Tea+HOW+tea&published_after=2026-11-23T12:00:00%2B05:30&topic=football"),
+            &topics(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.query.terms, ["tea", "how"]);
+        assert_eq!(
+            r.query.published_after.unwrap().to_rfc3339(),
+            "2026-11-23T06:30:00+00:00"
+        );
+        assert_eq!(r.query.topic.as_str(), "football");
+        let r = parse_list(
+            Some("q=%E0%A4%95%E0%A5%8D%E0%A4%B0%E0%A4%BF%E0%A4%95%E0%A5%87%E0%A4%9F&unknown=1"),
+            &topics(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.query.terms, ["क्रिकेट"]);
+    }
+}

@@ -1,0 +1,96 @@
+//! `/openapi.json` stays true to the code: routes, parameters, schemas and error statuses.
+//! (That every documented route answers is checked black-box in cli/tests/serve.rs.)
+
+use serde_json::Value;
+
+fn doc() -> Value {
+    serde_json::from_str(tubefeed_api::OPENAPI_JSON).expect("openapi.json parses")
+}
+
+#[test]
+fn is_openapi_3_1_with_every_route() {
+    let d = doc();
+    assert_eq!(d["openapi"], "3.1.0");
+    let mut paths: Vec<&str> = d["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(
+        paths,
+        [
+            "/health",
+            "/openapi.json",
+            "/search",
+            "/videos",
+            "/videos/{id}"
+        ]
+    );
+}
+
+#[test]
+fn list_routes_document_exactly_the_parsed_parameters() {
+    let d = doc();
+    for path in ["/videos", "/search"] {
+        let params = d["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let mut query: Vec<&str> = params
+            .iter()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        query.sort_unstable();
+        let mut parsed: Vec<&str> = tubefeed_api::LIST_PARAMS.to_vec();
+        parsed.sort_unstable();
+        assert_eq!(query, parsed, "{path}");
+        let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(
+            limit["schema"]["maximum"],
+            u64::from(tubefeed_api::MAX_LIMIT)
+        );
+        assert_eq!(
+            limit["schema"]["default"],
+            u64::from(tubefeed_api::DEFAULT_LIMIT)
+        );
+        let q = params.iter().find(|p| p["name"] == "q").unwrap();
+        assert_eq!(q["required"], path == "/search", "{path}");
+        for status in ["200", "304", "400", "500"] {
+            assert!(
+                d["paths"][path]["get"]["responses"][status].is_object(),
+                "{path} {status}"
+            );
+        }
+        assert_eq!(
+            d["paths"][path]["get"]["responses"]["400"]["content"]["application/problem+json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/Problem"
+        );
+    }
+}
+
+#[test]
+fn video_schema_lists_the_spec_fields() {
+    let d = doc();
+    let mut req: Vec<&str> = d["components"]["schemas"]["Video"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    req.sort_unstable();
+    assert_eq!(
+        req,
+        [
+            "channel_id",
+            "channel_title",
+            "description",
+            "id",
+            "live_broadcast_content",
+            "published_at",
+            "thumbnails",
+            "title",
+            "url"
+        ]
+    );
+}

@@ -1,0 +1,389 @@
+//! `make bench` (API): handler overhead, read units per feed and search page at several table
+//! sizes, and a deep page against the first page — in read units and latency — beside the same
+//! ratio for a bare SDK `Query` on DynamoDB Local. Needs TUBEFEED_TEST_DYNAMODB.
+//!
+//! Args: table sizes (default `10000 100000`). With BENCH_TABLE_FILE set, the name of the
+//! first size's table is written there so scripts/bench.sh can load-test `tubefeed serve` on it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use tower::ServiceExt;
+use tubefeed_core::{
+    Cursor, FeedPage, FeedQuery, FeedReader, FetchState, KeyPoolCounts, KeyPoolReader, Order,
+    StoreError, Topic, Video, VideoId, VideoStore,
+};
+use tubefeed_dynamo::DynamoStore;
+use tubefeed_testkit::{dynamodb_client, fresh_table};
+
+const VOCAB: [&str; 40] = [
+    "match",
+    "highlights",
+    "innings",
+    "wicket",
+    "bowler",
+    "batting",
+    "six",
+    "four",
+    "test",
+    "final",
+    "league",
+    "world",
+    "cup",
+    "india",
+    "england",
+    "australia",
+    "pakistan",
+    "live",
+    "score",
+    "review",
+    "classic",
+    "record",
+    "century",
+    "catch",
+    "run",
+    "over",
+    "pitch",
+    "stadium",
+    "fans",
+    "captain",
+    "tea",
+    "how",
+    "today",
+    "news",
+    "क्रिकेट",
+    "मैच",
+    "試合",
+    "東",
+    "京",
+    "🏏",
+];
+
+fn video(i: usize, base: DateTime<Utc>) -> Video {
+    let w = |k: usize| VOCAB[(i * 7 + k * 13 + i / 3) % VOCAB.len()];
+    Video {
+        id: VideoId::parse(&format!("v{i:010}")).unwrap_or_else(|_| unreachable!()),
+        title: format!("Cricket {} {} {} #{i}", w(0), w(1), w(2)),
+        description: format!("{} {} {} and more", w(3), w(4), w(5)),
+        published_at: base + Duration::seconds(i as i64),
+        channel_id: format!("UCchannel{:04}", i % 50),
+        channel_title: format!("Channel {}", i % 50),
+        thumbnails: Default::default(),
+        live_broadcast_content: Default::default(),
+    }
+}
+
+fn pct(mut v: Vec<StdDuration>, p: f64) -> StdDuration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: StdDuration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+#[derive(Clone)]
+struct FixedPage(Arc<Vec<Video>>);
+
+impl FeedReader for FixedPage {
+    async fn page(&self, _q: &FeedQuery, _s: Option<&Cursor>) -> Result<FeedPage, StoreError> {
+        let next = Some(Cursor {
+            key: BTreeMap::from([
+                ("pk".into(), "V#v0000000001".into()),
+                ("sk".into(), "T#cricket".into()),
+                ("feed_pk".into(), "T#cricket".into()),
+                (
+                    "feed_sk".into(),
+                    "2026-01-01T00:00:00.000Z#v0000000001".into(),
+                ),
+            ]),
+            driver: None,
+        });
+        Ok(FeedPage {
+            videos: self.0.as_ref().clone(),
+            next,
+            read_units: 0.0,
+        })
+    }
+    async fn video(&self, _id: &VideoId) -> Result<Option<Video>, StoreError> {
+        Ok(None)
+    }
+    async fn fetch_states(&self, _t: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {
+        Ok(vec![])
+    }
+}
+impl KeyPoolReader for FixedPage {
+    async fn key_pool(&self, _now: DateTime<Utc>) -> Result<KeyPoolCounts, StoreError> {
+        Ok(KeyPoolCounts::default())
+    }
+}
+
+async fn handler_overhead() -> Result<(), Box<dyn std::error::Error>> {
+    let base = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .ok_or("time")?;
+    let page: Vec<Video> = (0..20).map(|i| video(i, base)).collect();
+    let state = Arc::new(tubefeed_api::ApiState::new(
+        FixedPage(Arc::new(page)),
+        tubefeed_api::TokenCodec::new(b"bench-secret-0123456789"),
+        tubefeed_api::ApiSettings {
+            topics: vec![Topic::parse("cricket")?],
+            first_page_ttl: StdDuration::ZERO,
+        },
+    ));
+    let router = tubefeed_api::router(state);
+    let mut times = Vec::with_capacity(20_000);
+    for i in 0..22_000 {
+        let req = axum::http::Request::get("/videos?limit=20&order=desc")
+            .body(axum::body::Body::empty())?;
+        let t = Instant::now();
+        let resp = router.clone().oneshot(req).await?;
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await?;
+        let el = t.elapsed();
+        assert!(body.len() > 1000);
+        if i >= 2_000 {
+            times.push(el);
+        }
+    }
+    let mean = times.iter().sum::<StdDuration>() / times.len() as u32;
+    println!(
+        "## API: in-process handler time per 20-item page, store call excluded (target < 0.2 ms)"
+    );
+    println!();
+    println!("| requests | mean | p50 | p99 |");
+    println!("|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} | {} | {} |",
+        times.len(),
+        ms(mean),
+        ms(pct(times.clone(), 0.5)),
+        ms(pct(times, 0.99))
+    );
+    println!();
+    Ok(())
+}
+
+async fn load(
+    store: &DynamoStore,
+    n: usize,
+    base: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let topic = Topic::parse("cricket")?;
+    let chunks: Vec<Vec<Video>> = (0..n)
+        .collect::<Vec<_>>()
+        .chunks(250)
+        .map(|c| c.iter().map(|&i| video(i, base)).collect())
+        .collect();
+    let mut it = chunks.into_iter();
+    loop {
+        let batch: Vec<Vec<Video>> = it.by_ref().take(4).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let futs = batch.iter().map(|c| store.upsert(&topic, c, base));
+        for r in futures_join_all(futs).await {
+            r?;
+        }
+    }
+}
+
+async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(f);
+    }
+    let mut out = Vec::with_capacity(set.len());
+    // Four futures at a time, polled together.
+    let mut pinned: Vec<_> = set.into_iter().map(Box::pin).collect();
+    while !pinned.is_empty() {
+        let (res, _, rest) = select_all(pinned).await;
+        out.push(res);
+        pinned = rest;
+    }
+    out
+}
+
+async fn select_all<F: std::future::Future + Unpin>(
+    mut futs: Vec<F>,
+) -> (F::Output, usize, Vec<F>) {
+    std::future::poll_fn(move |cx| {
+        for i in 0..futs.len() {
+            if let std::task::Poll::Ready(v) = std::pin::Pin::new(&mut futs[i]).poll(cx) {
+                let _ = futs.swap_remove(i);
+                return std::task::Poll::Ready((v, i, std::mem::take(&mut futs)));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error::Error>> {
+    Ok(FeedQuery {
+        topic: Topic::parse("cricket")?,
+        order: Order::Desc,
+        published_after: None,
+        published_before: None,
+        channel_id: None,
+        terms: terms.iter().map(|s| s.to_string()).collect(),
+        limit,
+    })
+}
+
+async fn timed<F, Fut, T>(
+    reps: usize,
+    mut f: F,
+) -> Result<(StdDuration, T), Box<dyn std::error::Error>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Box<dyn std::error::Error>>>,
+{
+    let mut times = Vec::with_capacity(reps);
+    let mut last = None;
+    for _ in 0..reps {
+        let t = Instant::now();
+        last = Some(f().await?);
+        times.push(t.elapsed());
+    }
+    Ok((pct(times, 0.5), last.ok_or("no reps")?))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sizes: Vec<usize> = {
+        let args: Vec<usize> = std::env::args()
+            .skip(1)
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        if args.is_empty() {
+            vec![10_000, 100_000]
+        } else {
+            args
+        }
+    };
+    handler_overhead().await?;
+
+    println!("## API: read units and latency per page on DynamoDB Local (limit 20, p50 of 30)");
+    println!();
+    println!(
+        "| videos | load time | feed page RU | search 1 word RU | search 2 words RU | first page | deep page (offset) | deep/first RU | deep/first latency | bare Query deep/first RU | bare Query deep/first latency |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let client = dynamodb_client();
+    let base = Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .ok_or("time")?;
+    for (k, &n) in sizes.iter().enumerate() {
+        let table = fresh_table(&client).await;
+        let store = DynamoStore::new(client.clone(), table.clone());
+        let t = Instant::now();
+        load(&store, n, base).await?;
+        let load_time = t.elapsed();
+        if k == 0 {
+            if let Ok(path) = std::env::var("BENCH_TABLE_FILE") {
+                std::fs::write(path, &table)?;
+            }
+        }
+
+        let feed = query(&[], 20)?;
+        let (first_lat, first) = timed(30, || async { Ok(store.page(&feed, None).await?) }).await?;
+        let (_, s1) = timed(3, || async {
+            Ok(store.page(&query(&["wicket"], 20)?, None).await?)
+        })
+        .await?;
+        let (_, s2) = timed(3, || async {
+            Ok(store.page(&query(&["wicket", "tea"], 20)?, None).await?)
+        })
+        .await?;
+
+        // The item at desc position `offset` is video n-1-offset; its key is the cursor a walk
+        // would carry there (the same bytes a page token wraps).
+        let offset = n.saturating_sub(10_000).min(90_000).max(n / 2);
+        let i = n - 1 - offset;
+        let v = video(i, base);
+        let key: BTreeMap<String, String> = BTreeMap::from([
+            ("pk".into(), format!("V#{}", v.id)),
+            ("sk".into(), "T#cricket".into()),
+            ("feed_pk".into(), "T#cricket".into()),
+            (
+                "feed_sk".into(),
+                format!(
+                    "{}#{}",
+                    v.published_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    v.id
+                ),
+            ),
+        ]);
+        let cursor = Cursor {
+            key: key.clone(),
+            driver: None,
+        };
+        let (deep_lat, deep) =
+            timed(30, || async { Ok(store.page(&feed, Some(&cursor)).await?) }).await?;
+        assert_eq!(
+            deep.videos.first().map(|v| v.id.to_string()),
+            Some(video(i - 1, base).id.to_string())
+        );
+
+        let bare = |start: Option<HashMap<String, AttributeValue>>| {
+            let client = client.clone();
+            let table = table.clone();
+            async move {
+                let out = client
+                    .query()
+                    .table_name(&table)
+                    .index_name("published_at")
+                    .key_condition_expression("feed_pk = :p")
+                    .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
+                    .scan_index_forward(false)
+                    .limit(21)
+                    .set_exclusive_start_key(start)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .send()
+                    .await?;
+                Ok::<f64, Box<dyn std::error::Error>>(
+                    out.consumed_capacity()
+                        .and_then(|c| c.capacity_units())
+                        .unwrap_or(0.0),
+                )
+            }
+        };
+        let start: HashMap<String, AttributeValue> = key
+            .iter()
+            .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
+            .collect();
+        let (bare_first_lat, bare_first_ru) = timed(30, || bare(None)).await?;
+        let (bare_deep_lat, bare_deep_ru) = timed(30, || bare(Some(start.clone()))).await?;
+
+        println!(
+            "| {n} | {:.1} s | {:.1} | {:.1} | {:.1} | {} | {} ({offset}) | {:.2} | {:.2} | {:.2} | {:.2} |",
+            load_time.as_secs_f64(),
+            first.read_units,
+            s1.read_units,
+            s2.read_units,
+            ms(first_lat),
+            ms(deep_lat),
+            deep.read_units / first.read_units.max(f64::MIN_POSITIVE),
+            deep_lat.as_secs_f64() / first_lat.as_secs_f64(),
+            bare_deep_ru / bare_first_ru.max(f64::MIN_POSITIVE),
+            bare_deep_lat.as_secs_f64() / bare_first_lat.as_secs_f64(),
+        );
+    }
+    println!();
+    println!(
+        "RU = read capacity units DynamoDB Local reports (ReturnConsumedCapacity=TOTAL), search pages"
+    );
+    println!(
+        "include the selectivity probes and the BatchGetItem of the page's videos. Equal RU for the deep"
+    );
+    println!(
+        "and the first page is the contract; the emulator's latency grows with depth for a bare Query too."
+    );
+    Ok(())
+}

@@ -1,0 +1,441 @@
+//! The daily budget planner: how many `search.list` calls one run may spend so that the pool's
+//! day lasts until YouTube's reset, while a burst of new videos can still be read at once.
+//!
+//! The pool's budget is `daily_calls_per_key × usable keys`; what is left of it today, `R`, is
+//! spread evenly over the time left until midnight Pacific, `T`: calls accrue in a bank at
+//! `R / T` per second (a token bucket; the adapter keeps it in the shared table, so every run
+//! and every concurrent invocation draws on the same bank). A run starts only when the bank
+//! holds one whole *poll* (a head call, plus a late-sweep call when sweeps are on, for every
+//! topic); a run that cannot start spends nothing and leaves its share in the bank for the next.
+//! A run may *borrow* a bounded number of calls beyond the bank for the head of a burst; the
+//! bank goes negative and the following runs repay it by waiting. Because the rate is
+//! recomputed from what is actually left, an early burst slows the rest of the day down a
+//! little instead of starving its last hours.
+//!
+//! Pure: no clock, no I/O. The key ring adapter feeds it the pool's state and stores the bank.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::keys::next_pacific_midnight;
+
+/// The knobs of the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetPolicy {
+    /// YouTube's per-key daily bucket for `search.list` (`YOUTUBE_DAILY_CALLS_PER_KEY`).
+    pub daily_calls_per_key: u32,
+    /// At most this many calls may be borrowed by one run to finish a burst.
+    pub max_borrow: u32,
+    /// The bank holds at most this many polls: a quiet hour must not fund a flood later.
+    pub bank_polls: u32,
+}
+
+impl BudgetPolicy {
+    pub fn new(daily_calls_per_key: u32) -> Self {
+        Self {
+            daily_calls_per_key,
+            // Ten pages are 500 videos: YouTube's result cap for one query.
+            max_borrow: 10,
+            bank_polls: 3,
+        }
+    }
+}
+
+/// The pool as the ring sees it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolView {
+    /// Keys in the current list.
+    pub keys_total: u32,
+    /// Keys not set aside as invalid (resting ones included: they come back today or at reset).
+    pub keys_usable: u32,
+    /// What the usable keys may still spend before the next reset, as counted in the table;
+    /// keys YouTube reported exhausted count zero.
+    pub calls_left_today: u64,
+}
+
+/// The shared bank of paced calls.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Bank {
+    /// Calls banked; negative while a borrow is being repaid.
+    pub tokens: f64,
+    /// When `tokens` was last brought up to date; `None` before the first run.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What a run is told, and what `tubefeed fetch` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetReport {
+    pub keys_total: u32,
+    pub keys_usable: u32,
+    pub calls_left_today: u64,
+    /// Calls one poll costs (head, plus sweep when on, per topic).
+    pub calls_per_poll: u32,
+    /// How often the pool can afford a poll for the rest of today at the planned pace; `None`
+    /// when nothing is left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_interval_seconds: Option<u64>,
+    /// Paced calls this run may spend.
+    pub allowance: u32,
+    /// Extra calls the head of a burst may borrow.
+    pub borrow: u32,
+    /// Whole calls in the bank after this run's refill, before its spending (negative while a
+    /// borrow is repaid).
+    pub bank: i64,
+    pub next_reset: DateTime<Utc>,
+}
+
+/// What one run may spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunBudget {
+    /// Calls at the planned pace (gap, head and late sweep).
+    pub paced: u32,
+    /// Calls a run may take beyond `paced` to finish reading a burst (the late sweep only
+    /// borrows once the paced allowance let it start).
+    pub borrow: u32,
+    /// `Some(t)`: the bank does not hold a poll yet; the run spends nothing, and `t` is when it
+    /// will at today's pace.
+    pub wait_until: Option<DateTime<Utc>>,
+    pub report: Option<BudgetReport>,
+}
+
+impl RunBudget {
+    /// No planner: a run spends what it needs (process-local rings, tests).
+    pub fn unlimited() -> Self {
+        Self {
+            paced: u32::MAX,
+            borrow: 0,
+            wait_until: None,
+            report: None,
+        }
+    }
+}
+
+/// Refills the bank for `now` and decides this run's allowance. Returns the plan and the bank to
+/// store (the run's spending is subtracted from it afterwards).
+pub fn plan(
+    policy: &BudgetPolicy,
+    pool: &PoolView,
+    bank: Bank,
+    calls_per_poll: u32,
+    now: DateTime<Utc>,
+) -> (RunBudget, Bank) {
+    let reset = next_pacific_midnight(now);
+    let secs_left = (reset - now).num_milliseconds().max(1_000) as f64 / 1000.0;
+    let left = pool.calls_left_today;
+    let left_f = left as f64;
+    let price = calls_per_poll.max(1);
+    let rate = left_f / secs_left;
+    let cap = left_f.min(f64::from(price) * f64::from(policy.bank_polls.max(1)));
+
+    let tokens = match bank.at {
+        // The first run ever may poll at once.
+        None => f64::from(price).min(left_f),
+        Some(at) => {
+            let elapsed = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+            (bank.tokens + rate * elapsed).min(cap)
+        }
+    };
+    let effective_interval_seconds =
+        (rate > 0.0).then(|| (f64::from(price) / rate).ceil().min(86_400.0 * 2.0) as u64);
+
+    let mut report = BudgetReport {
+        keys_total: pool.keys_total,
+        keys_usable: pool.keys_usable,
+        calls_left_today: left,
+        calls_per_poll: price,
+        effective_interval_seconds,
+        allowance: 0,
+        borrow: 0,
+        bank: tokens.floor() as i64,
+        next_reset: reset,
+    };
+    let new_bank = Bank {
+        tokens,
+        at: Some(now),
+    };
+
+    if left == 0 {
+        // Nothing to pace: let the run ask the ring, which ends it quietly with the time the
+        // next key comes back (and spends nothing).
+        let budget = RunBudget {
+            paced: price,
+            borrow: 0,
+            wait_until: None,
+            report: Some(report),
+        };
+        return (budget, new_bank);
+    }
+    if tokens + 1e-9 < f64::from(price) {
+        let missing = f64::from(price) - tokens;
+        let wait = chrono::Duration::milliseconds((missing / rate * 1000.0).ceil() as i64);
+        let budget = RunBudget {
+            paced: 0,
+            borrow: 0,
+            wait_until: Some((now + wait).min(reset)),
+            report: Some(report),
+        };
+        return (budget, new_bank);
+    }
+    let paced = (tokens + 1e-9).floor().min(left_f) as u32;
+    // A quarter of what remains at most, so a burst late in the day cannot take the rest.
+    let borrow = policy
+        .max_borrow
+        .min(u32::try_from(left.saturating_sub(u64::from(paced)) / 4).unwrap_or(u32::MAX));
+    report.allowance = paced;
+    report.borrow = borrow;
+    (
+        RunBudget {
+            paced,
+            borrow,
+            wait_until: None,
+            report: Some(report),
+        },
+        new_bank,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    struct Day {
+        spent: u64,
+        spent_by_hour: [u64; 25],
+        runs: u32,
+        skipped: u32,
+    }
+
+    /// Simulates a Pacific day of scheduled runs every `every` seconds with `keys` keys. Each
+    /// run wants one poll (`price` calls); at the given minutes a burst wants `burst` pages of
+    /// head instead of one.
+    fn simulate(
+        keys: u32,
+        price: u32,
+        every: i64,
+        bursts: &[(i64, u32)],
+        start: DateTime<Utc>,
+    ) -> Day {
+        let policy = BudgetPolicy::new(100);
+        let budget = u64::from(keys) * 100;
+        let reset = next_pacific_midnight(start);
+        let mut bank = Bank::default();
+        let mut day = Day {
+            spent: 0,
+            spent_by_hour: [0; 25],
+            runs: 0,
+            skipped: 0,
+        };
+        let mut now = start;
+        while now < reset {
+            let pool = PoolView {
+                keys_total: keys,
+                keys_usable: keys,
+                calls_left_today: budget - day.spent,
+            };
+            let (b, mut stored) = plan(&policy, &pool, bank, price, now);
+            let minute = (now - start).num_minutes();
+            let burst = bursts.iter().find(|(m, _)| *m == minute).map(|(_, p)| *p);
+            let spent = if b.wait_until.is_some() || pool.calls_left_today == 0 {
+                day.skipped += 1;
+                0
+            } else {
+                day.runs += 1;
+                // Head pages (may borrow), then the sweep from what is left of the paced part.
+                let head_want = burst.unwrap_or(1);
+                let head = head_want.min(b.paced + b.borrow);
+                let sweep = (price - 1).min(b.paced.saturating_sub(head));
+                head + sweep
+            };
+            stored.tokens -= f64::from(spent);
+            bank = stored;
+            day.spent += u64::from(spent);
+            let hour = (now - start).num_hours() as usize;
+            day.spent_by_hour[hour.min(24)] += u64::from(spent);
+            assert!(day.spent <= budget, "above budget at {now}");
+            now += chrono::Duration::seconds(every);
+        }
+        day
+    }
+
+    #[test]
+    fn never_above_budget_and_the_last_hours_are_not_starved() {
+        let start = utc("2026-01-15T08:00:00Z"); // midnight PST
+        for keys in [1u32, 5, 20] {
+            let d = simulate(keys, 2, 60, &[], start);
+            let budget = u64::from(keys) * 100;
+            assert!(d.spent <= budget);
+            // Spread: most of the budget is used, and the last three hours get their share.
+            assert!(
+                d.spent * 100 >= budget * 90,
+                "{keys} keys spent {}",
+                d.spent
+            );
+            let last3: u64 = d.spent_by_hour[21..24].iter().sum();
+            let fair = budget * 3 / 24;
+            assert!(
+                last3 * 10 >= fair * 7,
+                "{keys} keys: last 3 h got {last3}, fair share {fair}"
+            );
+            // No hour gets more than twice its fair share.
+            for (h, s) in d.spent_by_hour.iter().enumerate().take(24) {
+                assert!(*s <= 2 * budget / 24 + 4, "{keys} keys: hour {h} spent {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_burst_finishes_in_one_run_and_the_day_still_lasts() {
+        let start = utc("2026-01-15T08:00:00Z");
+        assert_eq!(
+            simulate_burst_at_next_run(start),
+            0,
+            "pages of the burst left unread by the run that met it"
+        );
+        // Bursts of 8 pages at 10:00 and 16:00 local (1 key): still within budget, and the last
+        // two hours still poll.
+        let d = simulate(1, 2, 60, &[(600, 8), (960, 8)], start);
+        assert!(d.spent <= 100);
+        let last2: u64 = d.spent_by_hour[22..24].iter().sum();
+        assert!(last2 >= 4, "the last two hours still poll: {last2}");
+        assert!(d.runs >= 40 && d.skipped > d.runs, "{} runs", d.runs);
+    }
+
+    /// Runs a 1-key day with one poll a minute and gives the first run after 10:00 a burst of
+    /// 8 pages; returns how many pages that run could not read.
+    fn simulate_burst_at_next_run(start: DateTime<Utc>) -> u32 {
+        let policy = BudgetPolicy::new(100);
+        let mut bank = Bank::default();
+        let mut spent = 0u64;
+        let mut now = start;
+        let mut burst_pending = false;
+        let burst_at = start + chrono::Duration::hours(10);
+        while now < next_pacific_midnight(start) {
+            if now == burst_at {
+                burst_pending = true;
+            }
+            let pool = PoolView {
+                keys_total: 1,
+                keys_usable: 1,
+                calls_left_today: 100 - spent,
+            };
+            let (b, mut stored) = plan(&policy, &pool, bank, 2, now);
+            if b.wait_until.is_none() {
+                let want = if burst_pending { 8 } else { 1 };
+                let head = want.min(b.paced + b.borrow);
+                if burst_pending {
+                    return want - head;
+                }
+                let used = head + 1u32.min(b.paced.saturating_sub(head));
+                stored.tokens -= f64::from(used);
+                spent += u64::from(used);
+            }
+            bank = stored;
+            now += chrono::Duration::seconds(60);
+        }
+        panic!("no run after the burst")
+    }
+
+    #[test]
+    fn skipped_runs_bank_calls_and_the_bank_is_capped() {
+        let policy = BudgetPolicy::new(100);
+        let pool = PoolView {
+            keys_total: 1,
+            keys_usable: 1,
+            calls_left_today: 100,
+        };
+        let t = Utc.with_ymd_and_hms(2026, 1, 15, 8, 0, 0).unwrap();
+        let (first, bank) = plan(&policy, &pool, Bank::default(), 2, t);
+        assert_eq!(first.paced, 2, "the first run polls at once");
+        // 100 calls over 24 h: a 2-call poll every 28.8 min.
+        assert_eq!(
+            first.report.as_ref().unwrap().effective_interval_seconds,
+            Some(1728)
+        );
+        // It spent its poll; a minute later the bank holds less than a poll.
+        let bank = Bank {
+            tokens: bank.tokens - 2.0,
+            ..bank
+        };
+        let (b, bank2) = plan(&policy, &pool, bank, 2, t + chrono::Duration::minutes(1));
+        let wait = b.wait_until.expect("waits");
+        let waited = (wait - t).num_seconds();
+        assert!((1726..=1729).contains(&waited), "{waited}");
+        // Six idle hours bank at most three polls.
+        let (b, _) = plan(&policy, &pool, bank2, 2, t + chrono::Duration::hours(6));
+        assert_eq!(b.paced, 6);
+    }
+
+    #[test]
+    fn nothing_left_lets_the_ring_say_so() {
+        let policy = BudgetPolicy::new(100);
+        let pool = PoolView {
+            keys_total: 2,
+            keys_usable: 2,
+            calls_left_today: 0,
+        };
+        let (b, _) = plan(
+            &policy,
+            &pool,
+            Bank::default(),
+            2,
+            utc("2026-01-15T20:00:00Z"),
+        );
+        assert!(b.wait_until.is_none());
+        assert_eq!(b.borrow, 0);
+        assert_eq!(b.report.unwrap().effective_interval_seconds, None);
+    }
+
+    #[test]
+    fn the_pace_follows_the_pacific_day_across_dst() {
+        let policy = BudgetPolicy::new(100);
+        let pool = PoolView {
+            keys_total: 1,
+            keys_usable: 1,
+            calls_left_today: 100,
+        };
+        // Midnight starting the 23-hour spring-forward day (2026-03-08, PST).
+        let (b, _) = plan(
+            &policy,
+            &pool,
+            Bank::default(),
+            1,
+            utc("2026-03-08T08:00:00Z"),
+        );
+        let r = b.report.unwrap();
+        assert_eq!(r.next_reset, utc("2026-03-09T07:00:00Z"));
+        assert_eq!(r.effective_interval_seconds, Some(23 * 36));
+        // Midnight starting the 25-hour fall-back day (2026-11-01, PDT).
+        let (b, _) = plan(
+            &policy,
+            &pool,
+            Bank::default(),
+            1,
+            utc("2026-11-01T07:00:00Z"),
+        );
+        let r = b.report.unwrap();
+        assert_eq!(r.next_reset, utc("2026-11-02T08:00:00Z"));
+        assert_eq!(r.effective_interval_seconds, Some(25 * 36));
+    }
+
+    #[test]
+    fn borrowing_is_bounded() {
+        let policy = BudgetPolicy::new(100);
+        let t = utc("2026-01-15T20:00:00Z");
+        let pool = |left| PoolView {
+            keys_total: 1,
+            keys_usable: 1,
+            calls_left_today: left,
+        };
+        let (b, _) = plan(&policy, &pool(100), Bank::default(), 2, t);
+        assert_eq!((b.paced, b.borrow), (2, 10));
+        let (b, _) = plan(&policy, &pool(10), Bank::default(), 2, t);
+        assert_eq!((b.paced, b.borrow), (2, 2));
+        let (b, _) = plan(&policy, &pool(2), Bank::default(), 2, t);
+        assert_eq!(b.paced + b.borrow, 2, "never more than is left");
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs `make dev` headless from a clean clone of this repository, waits until the printed API
+# URL serves videos, stops it with SIGTERM (what Ctrl-C does in a terminal) and checks that no
+# process it started is left behind. Used by `make test`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work=$(mktemp -d)
+clone="$work/tubefeed"
+git clone -q "$root" "$clone"
+# Reuse this checkout's build directory: the clone is clean, its compiled dependencies need not be.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+# Tools install from the registries' caches into the clone's own .local/.
+port() { "$root/scripts/services.sh" free-port; }
+export DDB_PORT=$(port) SIM_PORT=$(port) LAMBDA_PORT=$(port) FETCH_EVERY=3
+log="$work/dev.log"
+
+setsid make -C "$clone" dev >"$log" 2>&1 &
+pgid=$!
+stop() {
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pgid" 2>/dev/null || break; sleep 0.1; done
+}
+trap 'stop; rm -rf "$work"' EXIT
+
+url=""
+for _ in $(seq 900); do
+  url=$(sed -n 's/^dev: API *//p' "$log" | head -n 1)
+  [ -n "$url" ] && break
+  kill -0 "$pgid" 2>/dev/null || { echo "dev-smoke: make dev exited early:" >&2; tail -n 30 "$log" >&2; exit 1; }
+  sleep 1
+done
+[ -n "$url" ] || { echo "dev-smoke: no API URL printed" >&2; tail -n 30 "$log" >&2; exit 1; }
+echo "dev-smoke: make dev printed $url" >&2
+
+items=0
+for _ in $(seq 120); do
+  items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
+  [ "$items" -gt 0 ] && break
+  sleep 1
+done
+[ "$items" -gt 0 ] || { echo "dev-smoke: the API never served videos" >&2; tail -n 30 "$log" >&2; exit 1; }
+echo "dev-smoke: the API serves videos" >&2
+
+stop
+grep -q "dev: stopped" "$log" || { echo "dev-smoke: make dev did not report a clean stop" >&2; tail -n 20 "$log" >&2; exit 1; }
+left=$(ps -eo pid=,args= | grep -F -e "$clone" -e "-port $DDB_PORT" -e "--port $SIM_PORT" -e "-P $LAMBDA_PORT" | grep -v -e grep -e dev-smoke || true)
+# Children started by relative paths (cargo lambda runs target/debug/<fn>): find them by cwd.
+for d in /proc/[0-9]*; do
+  cwd=$(readlink "$d/cwd" 2>/dev/null || true)
+  case "$cwd" in "$clone"*) left+=$'\n'"${d#/proc/} $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" ;; esac
+done
+left=$(sed '/^$/d' <<<"$left")
+if [ -n "$left" ]; then
+  echo "dev-smoke: processes left behind:" >&2; echo "$left" >&2; exit 1
+fi
+echo "dev-smoke: stopped cleanly, nothing left behind" >&2

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `make dev`: the whole system locally in one command.
+#   DynamoDB Local (data kept in .local/dev-ddb), the table, the YouTube simulator (or real
+#   YouTube when YOUTUBE_API_KEYS is set), both Lambdas under `cargo lambda watch`, a fetch
+#   every few seconds, and the URLs. Ctrl-C (or SIGTERM) stops everything it started.
+# Ports: DDB_PORT (8000), SIM_PORT (8085), LAMBDA_PORT (9000); FETCH_EVERY seconds (10).
+# Every server binds 127.0.0.1 (DynamoDB Local has no bind option; it is reached on 127.0.0.1).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+DDB_PORT=${DDB_PORT:-8000}
+SIM_PORT=${SIM_PORT:-8085}
+LAMBDA_PORT=${LAMBDA_PORT:-9000}
+FETCH_EVERY=${FETCH_EVERY:-10}
+SEARCH_QUERIES=${SEARCH_QUERIES:-cricket}
+
+scripts/bootstrap.sh --lambda
+export PATH="$root/.local/venv/bin:$PATH"
+run="$root/.local/run"; mkdir -p "$run"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo "dev: stopping" >&2
+  for p in "${pids[@]}"; do
+    # Each background job leads its own process group: end the whole group (cargo lambda
+    # watch runs the functions as children).
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+  done
+  scripts/services.sh stop ddb || true
+  echo "dev: stopped" >&2
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Background jobs in their own process groups, so cleanup can end their children too.
+set -m
+
+scripts/services.sh start-ddb "$DDB_PORT" "$root/.local/dev-ddb"
+echo "dev: DynamoDB Local on http://127.0.0.1:$DDB_PORT (data in .local/dev-ddb)" >&2
+
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test TABLE_NAME=${TABLE_NAME:-tubefeed} SEARCH_QUERIES
+unset AWS_PROFILE YOUTUBE_API_KEYS_SECRET_ID PAGE_TOKEN_SECRET_ID || true
+
+cargo build -q -p tubefeed -p youtube-sim
+target="${CARGO_TARGET_DIR:-$root/target}"
+"$target/debug/tubefeed" table create >&2
+
+if [ -n "${YOUTUBE_API_KEYS:-}" ]; then
+  export YOUTUBE_API_BASE_URL=${YOUTUBE_API_BASE_URL:-https://www.googleapis.com/youtube/v3}
+  echo "dev: using real YouTube at $YOUTUBE_API_BASE_URL with your YOUTUBE_API_KEYS" >&2
+else
+  export YOUTUBE_API_BASE_URL="http://127.0.0.1:$SIM_PORT/youtube/v3" YOUTUBE_API_KEYS=sim-key-1,sim-key-2
+  "$target/debug/youtube-sim" --port "$SIM_PORT" --topics "$SEARCH_QUERIES" --rate-per-minute 12 \
+    --keys "$YOUTUBE_API_KEYS" --daily-calls-per-key 100000 >"$run/sim.log" 2>&1 &
+  pids+=($!)
+  echo "dev: YouTube simulator on $YOUTUBE_API_BASE_URL" >&2
+fi
+
+env_file="$run/dev.env"
+{
+  for v in TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION \
+    AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
+    echo "$v=${!v}"
+  done
+  echo "YOUTUBE_DAILY_CALLS_PER_KEY=${YOUTUBE_DAILY_CALLS_PER_KEY:-100000}"
+  echo "PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}"
+  echo "RUST_LOG=${RUST_LOG:-info}"
+} >"$env_file"
+chmod 600 "$env_file"
+
+cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$env_file" >"$run/watch.log" 2>&1 &
+pids+=($!)
+
+api="http://127.0.0.1:$LAMBDA_PORT/lambda-url/videos-api"
+echo "dev: building and starting the functions (first build takes a few minutes; log: .local/run/watch.log)" >&2
+for _ in $(seq 1200); do
+  if curl -fsS -o /dev/null "$api/health" 2>/dev/null; then break; fi
+  sleep 1
+done
+
+fetch_once() {
+  cargo lambda invoke fetch-videos --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
+    --data-file "$root/events/scheduled.json" >>"$run/fetch.log" 2>&1 || echo "dev: a fetch failed; see .local/run/fetch.log" >&2
+}
+fetch_once
+echo "dev: API       $api/videos"
+echo "dev: dashboard $api/"
+echo "dev: fetching every ${FETCH_EVERY}s; Ctrl-C stops everything"
+while true; do
+  sleep "$FETCH_EVERY" &
+  wait $! || true
+  fetch_once
+done
