@@ -20,9 +20,11 @@ export PATH="$root/.local/venv/bin:$PATH"
 run="$root/.local/run"; mkdir -p "$run"
 
 pids=()
+sleep_pid=""
 cleanup() {
   trap - EXIT INT TERM
   echo "dev: stopping" >&2
+  [ -n "$sleep_pid" ] && kill "$sleep_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do
     # Each background job leads its own process group: end the whole group (cargo lambda
     # watch runs the functions as children).
@@ -96,6 +98,7 @@ echo "dev: dashboard $api/"
 echo "dev: fetching every ${FETCH_EVERY}s; Ctrl-C stops everything"
 while true; do
   sleep "$FETCH_EVERY" &
-  wait $! || true
+  sleep_pid=$!
+  wait "$sleep_pid" || true
   fetch_once
 done
