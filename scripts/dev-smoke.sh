@@ -16,9 +16,14 @@ log="$work/dev.log"
 
 setsid make -C "$clone" dev >"$log" 2>&1 &
 pgid=$!
+# Wait for the whole process group, not just make: make exits on SIGTERM at once while
+# dev.sh is still stopping what it started.
 stop() {
   kill -TERM -- "-$pgid" 2>/dev/null || true
-  for _ in $(seq 150); do kill -0 "$pgid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 300); do
+    ps -eo pgid= | grep -qw -- "$pgid" || break
+    sleep 0.1
+  done
 }
 trap 'stop; rm -rf "$work"' EXIT
 
