@@ -173,53 +173,24 @@ async fn load(
     base: DateTime<Utc>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let topic = Topic::parse("cricket")?;
-    let chunks: Vec<Vec<Video>> = (0..n)
-        .collect::<Vec<_>>()
-        .chunks(250)
-        .map(|c| c.iter().map(|&i| video(i, base)).collect())
-        .collect();
-    let mut it = chunks.into_iter();
-    loop {
-        let batch: Vec<Vec<Video>> = it.by_ref().take(4).collect();
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let futs = batch.iter().map(|c| store.upsert(&topic, c, base));
-        for r in futures_join_all(futs).await {
-            r?;
-        }
-    }
-}
-
-async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futs {
-        set.push(f);
-    }
-    let mut out = Vec::with_capacity(set.len());
-    // Four futures at a time, polled together.
-    let mut pinned: Vec<_> = set.into_iter().map(Box::pin).collect();
-    while !pinned.is_empty() {
-        let (res, _, rest) = select_all(pinned).await;
-        out.push(res);
-        pinned = rest;
-    }
-    out
-}
-
-async fn select_all<F: std::future::Future + Unpin>(
-    mut futs: Vec<F>,
-) -> (F::Output, usize, Vec<F>) {
-    std::future::poll_fn(move |cx| {
-        for i in 0..futs.len() {
-            if let std::task::Poll::Ready(v) = std::pin::Pin::new(&mut futs[i]).poll(cx) {
-                let _ = futs.swap_remove(i);
-                return std::task::Poll::Ready((v, i, std::mem::take(&mut futs)));
+    // Four upserts of 250 videos in flight, through the real write path.
+    let mut tasks = tokio::task::JoinSet::new();
+    for start in (0..n).step_by(250) {
+        if tasks.len() >= 4 {
+            if let Some(r) = tasks.join_next().await {
+                r??;
             }
         }
-        std::task::Poll::Pending
-    })
-    .await
+        let (store, topic) = (store.clone(), topic.clone());
+        let chunk: Vec<Video> = (start..(start + 250).min(n))
+            .map(|i| video(i, base))
+            .collect();
+        tasks.spawn(async move { store.upsert(&topic, &chunk, base).await.map(|_| ()) });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(())
 }
 
 fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error::Error>> {

@@ -99,7 +99,7 @@ fn router() -> axum::Router {
             i,
         ));
     }
-    vids.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    vids.sort_by_key(|v| std::cmp::Reverse(v.published_at));
     let state = tubefeed_api::ApiState::new(
         MemStore(Arc::new(vids)),
         tubefeed_api::TokenCodec::new(b"test-secret-0123456789"),
