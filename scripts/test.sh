@@ -33,6 +33,9 @@ SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1
 echo "== cargo test" >&2
 cargo test --workspace --locked
 
+echo "== dashboard in headless Chromium" >&2
+scripts/browser-test.sh
+
 echo "== sam build (offline, both functions for arm64)" >&2
 # cargo-lambda finds Zig through `python3 -m ziglang`: the venv's python must come first.
 rm -rf .aws-sam/build

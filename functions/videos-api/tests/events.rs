@@ -205,3 +205,18 @@ async fn compressed_when_asked() {
         "body is compressed"
     );
 }
+
+#[tokio::test]
+async fn dashboard() {
+    let (status, headers, body) = call("api-dashboard.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<title>tubefeed</title>"));
+}
