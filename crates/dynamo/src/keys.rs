@@ -32,7 +32,7 @@ use tubefeed_core::{
 };
 
 use crate::DynamoStore;
-use crate::error::sdk_error;
+use crate::error::{condition_failed, sdk_error};
 use crate::items::{PK, SK};
 
 pub const KEYS_PK: &str = "KEYS";
@@ -437,12 +437,7 @@ impl<S: KeySource> DynamoKeyRing<S> {
             .await;
         match res {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_err(sdk_error("UpdateItem key rest", e))),
         }
     }
@@ -511,12 +506,7 @@ impl<S: KeySource> DynamoKeyRing<S> {
         };
         match req.send().await {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(store_err(sdk_error("UpdateItem pool", e))),
         }
     }

@@ -16,7 +16,7 @@ use tracing::instrument;
 use tubefeed_core::{FetchState, FetchStateStore, LeaseOutcome, StoreError, Topic};
 
 use crate::DynamoStore;
-use crate::error::sdk_error;
+use crate::error::{condition_failed, sdk_error};
 use crate::items::{PK, SK, TTL_ATTR, lease_pk, state_pk};
 
 const STATE_SK: &str = "STATE";
@@ -177,12 +177,7 @@ impl FetchStateStore for DynamoStore {
             .await;
         match res {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(sdk_error("DeleteItem lease", e)),
         }
     }
