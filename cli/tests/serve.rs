@@ -554,3 +554,30 @@ async fn random_query_strings_never_produce_a_5xx() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_channel_filter_is_served_by_its_index_alone() {
+    let env = seeded().await;
+    let all = env.walk("limit=50", async || {}).await;
+    let channel = all[3]["channel_id"].as_str().unwrap().to_owned();
+    let expected: Vec<String> = ids(&all
+        .iter()
+        .filter(|v| v["channel_id"] == channel.as_str())
+        .cloned()
+        .collect::<Vec<_>>());
+    assert!(!expected.is_empty());
+    let got = ids(&env
+        .walk(&format!("limit=3&channel_id={channel}"), async || {})
+        .await);
+    assert_eq!(got, expected);
+    // With words: the channel becomes part of the search filter.
+    let (_, _, b) = env
+        .get(&format!("/search?q=cricket&channel_id={channel}&limit=50"))
+        .await;
+    for v in b["items"].as_array().unwrap() {
+        assert_eq!(v["channel_id"], channel.as_str());
+    }
+    let (status, _, b) = env.get("/videos?channel_id=UCnobodyAtAll").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(b["items"].as_array().unwrap().is_empty() && b["next_page_token"].is_null());
+}
