@@ -7,7 +7,8 @@ cd "$root"
 scripts/bootstrap.sh
 if ! command -v wrk >/dev/null 2>&1; then
   echo "bench: installing wrk (Debian package) for the HTTP load test" >&2
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
 run="$root/.local/run"; mkdir -p "$run"
@@ -16,21 +17,24 @@ cleanup() {
   for p in "${serve_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   scripts/services.sh stop ddb || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 ddb_port=$(scripts/services.sh free-port)
 scripts/services.sh start-ddb "$ddb_port"
 export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export RUST_LOG=${RUST_LOG:-warn}
 
+target="${CARGO_TARGET_DIR:-$root/target}"
 cargo build --release --examples -p tubefeed-app >&2
 cargo build --release -p tubefeed >&2
 echo
-"$root/target/release/examples/ingest_bench"
+"$target/release/examples/ingest_bench"
 echo
-BENCH_TABLE_FILE="$run/bench-table" "$root/target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
-if [ -x "$root/target/release/examples/quota_day" ]; then
+BENCH_TABLE_FILE="$run/bench-table" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
+if [ -x "$target/release/examples/quota_day" ]; then
   echo
-  "$root/target/release/examples/quota_day"
+  "$target/release/examples/quota_day"
 fi
 
 # `tubefeed serve` under load on loopback, on the first API bench table.
@@ -39,7 +43,7 @@ start_serve() { # cache_seconds -> prints base URL
   TABLE_NAME="$(cat "$run/bench-table")" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
     API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-    "$root/target/release/tubefeed" serve --addr 127.0.0.1:0 2>"$log" &
+    "$target/release/tubefeed" serve --addr 127.0.0.1:0 2>"$log" &
   serve_pids+=($!)
   for _ in $(seq 100); do
     url=$(sed -n 's/^tubefeed: serving on //p' "$log")

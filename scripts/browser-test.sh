@@ -10,7 +10,7 @@ run="$root/.local/run"; mkdir -p "$run"
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "browser-test: installing Debian's chromium" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq chromium >/dev/null
 fi

@@ -67,6 +67,8 @@ else
 fi
 
 env_file="$run/dev.env"
+# Real keys may be in it: readable by us only, from the moment it exists.
+(umask 077; : >"$env_file")
 {
   for v in TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION \
     AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do

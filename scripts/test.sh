@@ -13,7 +13,10 @@ cleanup() {
   scripts/services.sh stop ddb || true
   scripts/services.sh stop moto || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Stop here on Ctrl-C or SIGTERM (cleanup runs on the way out) instead of going on without services.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ddb_port=$(scripts/services.sh free-port)
 scripts/services.sh start-ddb "$ddb_port"

@@ -319,7 +319,7 @@ fn json_body(bytes: Vec<u8>) -> Response {
     resp
 }
 
-/// An answer with a strong ETag; `304 Not Modified` when the client already has it.
+/// An answer with a (weak) ETag of its body; `304 Not Modified` when the client already has it.
 fn cached_response(
     req_headers: &HeaderMap,
     bytes: Vec<u8>,
@@ -335,8 +335,10 @@ fn cached_response(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let etag_value =
-        HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    // Weak: the compression layer may send this body gzip- or br-encoded under the same tag,
+    // and a strong validator would have to differ per content-coding (RFC 9110 §8.8.1).
+    let etag_value = HeaderValue::from_str(&format!("W/{etag}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
     let matches = req_headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

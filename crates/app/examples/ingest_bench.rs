@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("## Ingestion: quota and writes per new video (one run after the burst)");
     println!();
     println!(
-        "| burst | pages | calls (head+sweep) | calls/video | floor (1/50) | write requests | writes/video |"
+        "| burst | pages | calls (head+sweep) | calls/video | floor (1/50) | write requests | write requests/video |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for burst in [10usize, 100, 500] {
@@ -80,14 +80,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "calls = search.list calls (each one quota unit of the per-day bucket); a write request is one"
+        "calls = search.list calls (each one quota unit of the per-day bucket). A write request is one\n\
+         BatchWriteItem call of up to 25 items: the video item and one search entry per distinct word\n\
+         (about 20-30 here), so roughly one request per new video. The head needs ceil((burst+1)/50)\n\
+         pages; the late sweep re-reads the 15-minute lookback below the old watermark (1 page here)\n\
+         and writes nothing for videos it already has."
     );
-    println!(
-        "BatchWriteItem call of up to 25 puts. The head needs ceil((burst+1)/50) pages; the late sweep"
-    );
-    println!(
-        "re-reads the 15-minute lookback below the old watermark (1 page here) and writes nothing for"
-    );
-    println!("videos it already has.");
     Ok(())
 }

@@ -155,6 +155,16 @@ async fn a_burst_of_480_is_stored_in_one_run_within_12_calls() {
     let calls = sim.calls().total - calls_before;
     assert_eq!(u64::from(s.calls), calls, "the summary counts every call");
     assert!(calls <= 12, "{calls} calls for 480 videos");
+    // /health serves the stored copy of this line: with the run's counts.
+    let stored = env
+        .store
+        .load(&topic())
+        .await
+        .unwrap()
+        .last_summary
+        .unwrap();
+    assert_eq!(stored["new"], 480);
+    assert_eq!(stored["calls"], u64::from(s.calls));
     assert_eq!(env.stored().await, 500);
 }
 

@@ -28,7 +28,7 @@ use crate::video::Topic;
 pub struct FetchSettings {
     /// `maxResults` per call (YouTube allows 1..=50; 50 spends the least quota per video).
     pub page_size: u8,
-    /// Calls one topic may spend in one run, retries on other keys included.
+    /// Pages one topic may read in one run (HTTP retries and calls on failing keys come on top).
     pub max_pages_per_topic: u32,
     /// Pages read on a topic's first run, when there is no watermark yet.
     pub backfill_pages: u32,
@@ -116,6 +116,10 @@ pub struct CycleSummary {
     pub budget: Option<BudgetReport>,
 }
 
+/// YouTube stops paging a query "near 500" results; a chunk that returned this many and ended
+/// without reaching ground is treated as cut off even when its last page was short.
+const CAP_SUSPECT_ITEMS: usize = 400;
+
 /// Why reading a range stopped before it was complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -192,6 +196,18 @@ struct TopicRun<'a> {
     skipped_items: usize,
     outcome: UpsertOutcome,
     seen: HashSet<crate::video::VideoId>,
+}
+
+impl TopicRun<'_> {
+    fn tally_into(&self, summary: &mut TopicSummary) {
+        summary.pages = self.pages;
+        summary.calls = self.calls;
+        summary.new = self.outcome.new;
+        summary.updated = self.outcome.updated;
+        summary.unchanged = self.outcome.unchanged;
+        summary.write_requests = self.outcome.write_requests;
+        summary.skipped_items = self.skipped_items;
+    }
 }
 
 enum CallStop {
@@ -345,13 +361,7 @@ where
             seen: HashSet::new(),
         };
         let result = self.run_locked(&mut run, owner, &mut summary).await;
-        summary.pages = run.pages;
-        summary.calls = run.calls;
-        summary.new = run.outcome.new;
-        summary.updated = run.outcome.updated;
-        summary.unchanged = run.outcome.unchanged;
-        summary.write_requests = run.outcome.write_requests;
-        summary.skipped_items = run.skipped_items;
+        run.tally_into(&mut summary);
         if let Err(e) = result {
             warn!(target: "tubefeed::fetch", topic = %topic, error = %e, kind = e.kind(), "topic fetch failed");
             summary.error = Some(e.to_string());
@@ -402,7 +412,9 @@ where
                     None => {
                         let limit = budget.min(run.pages + self.settings.backfill_pages);
                         let r = self.read_range(run, None, None, limit).await?;
-                        st.watermark = r.newest;
+                        // Never past our own clock: a future publishedAt (clock skew, a scheduled
+                        // premiere) would make every later head skip everything until then.
+                        st.watermark = r.newest.map(|n| n.min(run.now));
                         if let Some(Stop::NoKey(_)) = r.stop {
                             stop = r.stop;
                         }
@@ -410,12 +422,12 @@ where
                     Some(w) => {
                         let r = self.read_range(run, Some(w), None, budget).await?;
                         if r.complete {
-                            st.watermark = Some(r.newest.map_or(w, |n| n.max(w)));
+                            st.watermark = Some(r.newest.map_or(w, |n| n.min(run.now).max(w)));
                         } else {
                             if let (Some(o), Some(n)) = (r.oldest, r.newest) {
                                 st.gap = Some(Gap {
                                     before: o,
-                                    frontier: n.max(w),
+                                    frontier: n.min(run.now).max(w),
                                 });
                             }
                             stop = r.stop;
@@ -463,6 +475,8 @@ where
                 st.last_success_at = Some(run.now);
                 st.last_error = None;
                 summary.watermark = st.watermark;
+                // The summary /health serves: with this run's counts, as printed.
+                run.tally_into(summary);
                 st.last_summary = serde_json::to_value(&*summary).ok();
                 self.state.save(run.topic, owner, &st).await?;
                 Ok(())
@@ -500,6 +514,7 @@ where
             let mut chunk_oldest: Option<DateTime<Utc>> = None;
             let mut last_page_full;
             let mut reached_ground;
+            let mut chunk_items = 0usize;
             loop {
                 if run.pages >= page_limit || !run.meter.may_spend() {
                     out.stop = Some(Stop::PageBudget);
@@ -542,14 +557,17 @@ where
                 }
                 reached_ground = matches!((after, chunk_oldest), (Some(a), Some(o)) if o <= a);
                 last_page_full = page.raw_items >= usize::from(self.settings.page_size);
+                chunk_items += page.raw_items;
                 match page.next_page_token {
                     Some(t) if !reached_ground && !t.is_empty() => token = Some(t),
                     _ => break,
                 }
             }
             // A full last page with no token is YouTube's result cap (or, rarely, an exact
-            // multiple of the page size): continue below the oldest video seen.
-            let capped = last_page_full && !reached_ground;
+            // multiple of the page size); so is a chunk that stopped short near the cap, as
+            // YouTube's last pages can be short. Either way, continue below the oldest video seen.
+            let near_cap = chunk_items >= CAP_SUSPECT_ITEMS;
+            let capped = (last_page_full || near_cap) && !reached_ground;
             if capped {
                 if let Some(o) = chunk_oldest {
                     if chunk_before.is_none_or(|b| o < b) {

@@ -304,7 +304,10 @@ impl DynamoStore {
         topic: &Topic,
         ids: impl Iterator<Item = &'a str>,
     ) -> Result<(HashMap<String, Video>, f64), StoreError> {
+        // BatchGetItem rejects a request that names one key twice.
+        let mut seen = std::collections::HashSet::new();
         let keys: Vec<Item> = ids
+            .filter(|id| seen.insert(*id))
             .map(|id| {
                 HashMap::from([
                     (PK.to_owned(), AttributeValue::S(format!("V#{id}"))),

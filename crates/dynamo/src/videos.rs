@@ -148,7 +148,13 @@ impl VideoStore for DynamoStore {
         let existing = self.existing(topic, &unique).await?;
         let now_key = time_key(now);
         let mut outcome = UpsertOutcome::default();
-        let mut writes = Vec::new();
+        // Search entries are written (and stale ones deleted) before any video item, in
+        // separate batches: a video item that exists implies its entries do. A run that fails
+        // part-way leaves its videos absent or unchanged, so the next run sees them as new or
+        // changed and writes their entries again, instead of finding them "unchanged" and
+        // leaving them unsearchable.
+        let mut entry_writes = Vec::new();
+        let mut item_writes = Vec::new();
         for v in unique {
             let old = existing.get(v.id.as_str());
             let first_seen = match old {
@@ -165,13 +171,14 @@ impl VideoStore for DynamoStore {
                     now_key.clone()
                 }
             };
+            index_writes(topic, old, v, &mut entry_writes)?;
             let item = VideoItem::new(topic, v, &first_seen, now);
-            writes.push(put(
+            item_writes.push(put(
                 serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
             )?);
-            index_writes(topic, old, v, &mut writes)?;
         }
-        outcome.write_requests = self.batch_write(writes).await?;
+        outcome.write_requests = self.batch_write(entry_writes).await?;
+        outcome.write_requests += self.batch_write(item_writes).await?;
         Ok(outcome)
     }
 }
@@ -210,8 +217,10 @@ pub(crate) fn index_writes(
         if same_place && old_words == words {
             return Ok(());
         }
+        // Delete only entries that the puts below will not overwrite: a delete and a put of
+        // the same key in one batch is rejected by DynamoDB.
         for w in &old_words {
-            if !same_place || !words.contains(w) {
+            if old.feed_sk != sk || !words.contains(w) {
                 writes.push(delete(word_pk(topic, w), old.feed_sk.clone())?);
             }
         }

@@ -40,12 +40,17 @@ async fn upsert_is_idempotent_and_classifies() {
 
     let o = s.upsert(&topic, &vids, t(100)).await.unwrap();
     assert_eq!((o.new, o.updated, o.unchanged), (60, 0, 0));
-    // One video item and one search entry per distinct word, in batches of 25.
-    let items: usize = vids
+    // The search entries (one per distinct word) first, then the video items, each in batches
+    // of 25: an item is only written once its entries are.
+    let entries: usize = vids
         .iter()
-        .map(|v| 1 + tubefeed_core::text::index_words(&v.title, &v.description).len())
+        .map(|v| tubefeed_core::text::index_words(&v.title, &v.description).len())
         .sum();
-    assert_eq!(o.write_requests, items.div_ceil(25), "{items} items");
+    assert_eq!(
+        o.write_requests,
+        entries.div_ceil(25) + vids.len().div_ceil(25),
+        "{entries} entries"
+    );
 
     let o = s.upsert(&topic, &vids, t(200)).await.unwrap();
     assert_eq!(
@@ -58,9 +63,11 @@ async fn upsert_is_idempotent_and_classifies() {
     changed[0].title = "new title".into();
     changed[1].live_broadcast_content = tubefeed_core::LiveBroadcast::Live;
     let o = s.upsert(&topic, &changed, t(300)).await.unwrap();
+    // The retitled video rewrites its entries (one batch), then both items (one batch); the
+    // video whose live state changed keeps its entries.
     assert_eq!(
         (o.new, o.updated, o.unchanged, o.write_requests),
-        (0, 2, 1, 1)
+        (0, 2, 1, 2)
     );
 
     // Duplicates inside one call are one video.
@@ -201,4 +208,56 @@ async fn reindex_makes_videos_stored_without_entries_searchable() {
     );
     // Idempotent.
     assert_eq!(s.reindex(&topic).await.unwrap().videos, 2);
+}
+
+#[tokio::test]
+async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
+    use tubefeed_core::{FeedQuery, FeedReader, Order};
+    let s = store().await;
+    let topic = Topic::parse("cricket").unwrap();
+    let v = video(7);
+    s.upsert(&topic, std::slice::from_ref(&v), t(0))
+        .await
+        .unwrap();
+    let moved = Video {
+        channel_id: "UCnew".into(),
+        ..v.clone()
+    };
+    // Deletes and puts of the same entry keys in one batch would be rejected by DynamoDB.
+    let o = s
+        .upsert(&topic, std::slice::from_ref(&moved), t(1))
+        .await
+        .unwrap();
+    assert_eq!((o.new, o.updated), (0, 1));
+    let q = |ch: &str| FeedQuery {
+        topic: topic.clone(),
+        order: Order::Desc,
+        published_after: None,
+        published_before: None,
+        channel_id: Some(ch.into()),
+        terms: vec!["tea".into()],
+        limit: 10,
+    };
+    assert_eq!(s.page(&q("UCnew"), None).await.unwrap().videos, vec![moved]);
+    assert!(s.page(&q("UCabc"), None).await.unwrap().videos.is_empty());
+    // A moved publication time moves every entry, leaving no duplicate behind.
+    let retimed = Video {
+        published_at: t(99),
+        ..video(7)
+    };
+    s.upsert(&topic, std::slice::from_ref(&retimed), t(2))
+        .await
+        .unwrap();
+    let found = s
+        .page(
+            &FeedQuery {
+                channel_id: None,
+                ..q("x")
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .videos;
+    assert_eq!(found, vec![retimed]);
 }

@@ -76,10 +76,26 @@ pub fn classify_error(status: u16, body: &[u8]) -> SourceError {
         403 if reason == "accessNotConfigured" || detail_reasons.contains(&"SERVICE_DISABLED") => {
             SourceError::ApiNotEnabled(message)
         }
-        403 => SourceError::Forbidden(message),
-        400 if reason == "keyInvalid" || detail_reasons.contains(&"API_KEY_INVALID") => {
+        // Key-level refusals in the current format: expired, or restricted to other APIs,
+        // addresses, referrers or apps. None of them gets better by retrying with this key.
+        400 | 403
+            if reason == "keyInvalid"
+                || detail_reasons.iter().any(|r| {
+                    matches!(
+                        *r,
+                        "API_KEY_INVALID"
+                            | "API_KEY_EXPIRED"
+                            | "API_KEY_SERVICE_BLOCKED"
+                            | "API_KEY_IP_ADDRESS_BLOCKED"
+                            | "API_KEY_HTTP_REFERRER_BLOCKED"
+                            | "API_KEY_ANDROID_APP_BLOCKED"
+                            | "API_KEY_IOS_APP_BLOCKED"
+                    )
+                }) =>
+        {
             SourceError::InvalidKey
         }
+        403 => SourceError::Forbidden(message),
         500..=599 => SourceError::Server { status, message },
         _ => SourceError::BadRequest {
             reason: if reason.is_empty() {

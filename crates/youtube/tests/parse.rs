@@ -173,3 +173,26 @@ fn every_error_shape_is_classified() {
         SourceError::BadRequest { .. }
     ));
 }
+
+#[test]
+fn restricted_or_expired_keys_are_invalid_keys() {
+    for (status, reason) in [
+        (400, "API_KEY_EXPIRED"),
+        (403, "API_KEY_SERVICE_BLOCKED"),
+        (403, "API_KEY_HTTP_REFERRER_BLOCKED"),
+    ] {
+        let body = format!(
+            r#"{{"error":{{"code":{status},"message":"Requests are blocked.","errors":[{{"message":"Requests are blocked.","domain":"global","reason":"forbidden"}}],"status":"PERMISSION_DENIED","details":[{{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"{reason}","domain":"googleapis.com"}}]}}}}"#
+        );
+        assert_eq!(
+            classify_error(status, body.as_bytes()),
+            SourceError::InvalidKey,
+            "{reason}"
+        );
+    }
+    // A quota body still wins over anything else on a 403.
+    assert!(matches!(
+        classify_error(403, &fixture("error_quota_exceeded_403.json")),
+        SourceError::QuotaExhausted(_)
+    ));
+}
