@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: starts DynamoDB Local, builds in release mode, runs every benchmark and prints
-# tables of figures. Sizes for the API bench: BENCH_SIZES (default "10000 100000").
+# tables of figures. Sizes for the API bench: BENCH_SIZES (default "10000 100000");
+# BENCH_SKIP_QUOTA=1 skips the simulated quota day (about 5 minutes).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -32,25 +33,29 @@ echo
 "$target/release/examples/ingest_bench"
 echo
 BENCH_TABLE_FILE="$run/bench-table" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
-if [ -x "$target/release/examples/quota_day" ]; then
+if [ -z "${BENCH_SKIP_QUOTA:-}" ] && [ -x "$target/release/examples/quota_day" ]; then
   echo
   "$target/release/examples/quota_day"
 fi
 
 # `tubefeed serve` under load on loopback, on the first API bench table.
-start_serve() { # cache_seconds -> prints base URL
+# Starts `tubefeed serve` on a free loopback port; sets $base. Not called inside $(...): the
+# server would hold the substitution's output open, and its PID would be lost to a subshell.
+start_serve() { # cache_seconds
   local log="$run/serve-$1.log"
   TABLE_NAME="$(cat "$run/bench-table")" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
     API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-    "$target/release/tubefeed" serve --addr 127.0.0.1:0 2>"$log" &
+    "$target/release/tubefeed" serve --addr 127.0.0.1:0 >/dev/null 2>"$log" &
   serve_pids+=($!)
+  base=""
   for _ in $(seq 100); do
-    url=$(sed -n 's/^tubefeed: serving on //p' "$log")
-    [ -n "$url" ] && { echo "$url"; return 0; }
+    base=$(sed -n 's/^tubefeed: serving on //p' "$log")
+    [ -n "$base" ] && return 0
     sleep 0.1
   done
-  echo "bench: tubefeed serve did not start; see $log" >&2; return 1
+  echo "bench: tubefeed serve did not start; see $log" >&2
+  return 1
 }
 echo
 echo "## API: tubefeed serve under load (wrk, 2 threads, 32 connections, 10 s, loopback)"
@@ -58,7 +63,7 @@ echo
 echo "| request | requests/s | p50 | p99 |"
 echo "|---|---:|---:|---:|"
 for cache in 0 5; do
-  base=$(start_serve "$cache")
+  start_serve "$cache"
   for path in "/videos?limit=20" "/search?q=wicket&limit=20"; do
     out=$(wrk -t2 -c32 -d10s --latency "$base$path")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
