@@ -66,18 +66,6 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// Errors the client already retried with backoff and that a later run may not see.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Server { .. }
-                | Self::Timeout(_)
-                | Self::Transport(_)
-                | Self::Malformed(_)
-                | Self::RateLimited(_)
-        )
-    }
-
     /// Errors that say something about the key rather than the request.
     pub fn key_outcome(&self) -> Option<crate::keys::KeyOutcome> {
         use crate::keys::KeyOutcome;

@@ -179,12 +179,6 @@ impl Video {
     pub fn url(&self) -> String {
         format!("https://www.youtube.com/watch?v={}", self.id)
     }
-
-    /// True when the fields a later fetch may change differ. `published_at`, channel and id
-    /// are identity, not content: a difference there is still an update, so compare everything.
-    pub fn differs_from(&self, other: &Video) -> bool {
-        self != other
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 use tracing::instrument;
 use tubefeed_core::{
     Cursor, FeedPage, FeedQuery, FeedReader, FetchState, FetchStateStore, Order, StoreError, Topic,
@@ -24,7 +24,7 @@ use crate::DynamoStore;
 use crate::error::sdk_error;
 use crate::items::{
     CHANNEL_INDEX, CHANNEL_PK, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem, WordItem,
-    channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, topic_sk, video_pk, word_pk,
+    channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, video_pk, word_pk,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -287,83 +287,20 @@ impl DynamoStore {
             .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
             .collect::<Result<_, _>>()?;
         let (mut by_id, ru) = self
-            .videos_by_id(&q.topic, entries.iter().map(|e| e.id.as_str()))
+            .video_items(&q.topic, entries.iter().map(|e| e.id.as_str()), false)
             .await?;
         read_units += ru;
         // Index order is page order; an entry whose video vanished is skipped.
-        let videos = entries.iter().filter_map(|e| by_id.remove(&e.id)).collect();
+        let videos = entries
+            .iter()
+            .filter_map(|e| by_id.remove(&e.id))
+            .map(|vi| vi.to_video().map_err(StoreError::Corrupt))
+            .collect::<Result<_, _>>()?;
         Ok(FeedPage {
             videos,
             next,
             read_units,
         })
-    }
-
-    async fn videos_by_id<'a>(
-        &self,
-        topic: &Topic,
-        ids: impl Iterator<Item = &'a str>,
-    ) -> Result<(HashMap<String, Video>, f64), StoreError> {
-        // BatchGetItem rejects a request that names one key twice.
-        let mut seen = std::collections::HashSet::new();
-        let keys: Vec<Item> = ids
-            .filter(|id| seen.insert(*id))
-            .map(|id| {
-                HashMap::from([
-                    (PK.to_owned(), AttributeValue::S(format!("V#{id}"))),
-                    (SK.to_owned(), AttributeValue::S(topic_sk(topic))),
-                ])
-            })
-            .collect();
-        let mut out = HashMap::with_capacity(keys.len());
-        let mut read_units = 0.0;
-        if keys.is_empty() {
-            return Ok((out, read_units));
-        }
-        let mut pending = Some(
-            KeysAndAttributes::builder()
-                .set_keys(Some(keys))
-                .build()
-                .map_err(|e| sdk_error("KeysAndAttributes", e))?,
-        );
-        let mut attempts = 0;
-        while let Some(req) = pending.take() {
-            attempts += 1;
-            if attempts > 8 {
-                return Err(StoreError::Unprocessed(req.keys().len()));
-            }
-            let res = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, req)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| sdk_error("BatchGetItem videos", e))?;
-            read_units += res
-                .consumed_capacity()
-                .iter()
-                .filter_map(|c| c.capacity_units())
-                .sum::<f64>();
-            for item in res
-                .responses
-                .and_then(|mut r| r.remove(&self.table))
-                .unwrap_or_default()
-            {
-                let vi: VideoItem = serde_dynamo::from_item(item)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let v = vi.to_video().map_err(StoreError::Corrupt)?;
-                out.insert(vi.id, v);
-            }
-            pending = res
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys().is_empty());
-            if pending.is_some() {
-                tokio::time::sleep(std::time::Duration::from_millis(20 * attempts)).await;
-            }
-        }
-        Ok((out, read_units))
     }
 }
 

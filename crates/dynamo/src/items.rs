@@ -18,7 +18,7 @@ pub const TTL_ATTR: &str = "expires_at";
 pub fn time_key(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
-pub fn video_pk(id: &VideoId) -> String {
+pub fn video_pk(id: impl std::fmt::Display) -> String {
     format!("V#{id}")
 }
 pub fn topic_sk(topic: &Topic) -> String {

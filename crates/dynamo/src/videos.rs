@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
+    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, ReturnConsumedCapacity,
+    WriteRequest,
 };
 use chrono::{DateTime, Utc};
 use tracing::{debug, instrument};
@@ -27,19 +28,26 @@ const MAX_ATTEMPTS: u32 = 8;
 type Item = HashMap<String, AttributeValue>;
 
 impl DynamoStore {
-    /// The stored items of these videos under `topic`, by id.
-    async fn existing(
+    /// The stored items of these videos under `topic`, by id, and the read units spent.
+    /// BatchGetItem in chunks of 100 (duplicate ids are asked once: DynamoDB rejects a request
+    /// naming a key twice), retrying unprocessed keys with jittered backoff. The fetcher reads
+    /// consistently (it decides what to write); the API does not.
+    pub(crate) async fn video_items<'a>(
         &self,
         topic: &Topic,
-        videos: &[&Video],
-    ) -> Result<HashMap<String, VideoItem>, StoreError> {
-        let mut found = HashMap::new();
-        for chunk in videos.chunks(GET_BATCH) {
+        ids: impl Iterator<Item = &'a str>,
+        consistent: bool,
+    ) -> Result<(HashMap<String, VideoItem>, f64), StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<&str> = ids.filter(|id| seen.insert(*id)).collect();
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut read_units = 0.0;
+        for chunk in ids.chunks(GET_BATCH) {
             let keys: Vec<Item> = chunk
                 .iter()
-                .map(|v| {
+                .map(|id| {
                     HashMap::from([
-                        (PK.to_owned(), AttributeValue::S(video_pk(&v.id))),
+                        (PK.to_owned(), AttributeValue::S(video_pk(id))),
                         (SK.to_owned(), AttributeValue::S(topic_sk(topic))),
                     ])
                 })
@@ -47,7 +55,7 @@ impl DynamoStore {
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .consistent_read(true)
+                    .consistent_read(consistent)
                     .build()
                     .map_err(|e| sdk_error("KeysAndAttributes", e))?,
             );
@@ -64,9 +72,15 @@ impl DynamoStore {
                     .client
                     .batch_get_item()
                     .request_items(&self.table, req)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|e| sdk_error("BatchGetItem", e))?;
+                read_units += out
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(|c| c.capacity_units())
+                    .sum::<f64>();
                 for item in out
                     .responses
                     .and_then(|mut r| r.remove(&self.table))
@@ -82,7 +96,7 @@ impl DynamoStore {
                     .filter(|k| !k.keys().is_empty());
             }
         }
-        Ok(found)
+        Ok((found, read_units))
     }
 
     /// BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed.
@@ -145,7 +159,9 @@ impl VideoStore for DynamoStore {
             by_id.insert(v.id.as_str(), v);
         }
         let unique: Vec<&Video> = by_id.into_values().collect();
-        let existing = self.existing(topic, &unique).await?;
+        let (existing, _) = self
+            .video_items(topic, unique.iter().map(|v| v.id.as_str()), true)
+            .await?;
         let now_key = time_key(now);
         let mut outcome = UpsertOutcome::default();
         // Search entries are written (and stale ones deleted) before any video item, in
