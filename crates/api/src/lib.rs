@@ -19,7 +19,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{FeedReader, KeyPoolCounts, KeyPoolReader, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{
+    FeedReader, KeyPoolCounts, KeyPoolReader, StoreError, Thumbnails, Topic, Video, VideoId,
+};
 
 pub use error::ApiError;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
@@ -170,11 +172,15 @@ async fn list<R: FeedReader>(
             }
         }
     }
-    let page = st
-        .reader
-        .page(&req.query, cursor.as_ref())
-        .await
-        .map_err(|e| ApiError::Internal(format!("feed page for topic {}: {e}", req.query.topic)))?;
+    let page = if req.matches_nothing {
+        Ok(tubefeed_core::FeedPage::default())
+    } else {
+        st.reader.page(&req.query, cursor.as_ref()).await
+    };
+    let page = page.map_err(|e| match e {
+        StoreError::InvalidCursor(why) => ApiError::bad("page_token", why),
+        e => ApiError::Internal(format!("feed page for topic {}: {e}", req.query.topic)),
+    })?;
     let body = ListBody {
         items: page.videos.iter().map(VideoView::from).collect(),
         next_page_token: page.next.as_ref().map(|c| st.tokens.encode(&req.query, c)),

@@ -3,7 +3,7 @@
 //! twice is an error, since either reading would be a guess.
 
 use chrono::{DateTime, Utc};
-use tubefeed_core::text::{MAX_QUERY_WORDS, words};
+use tubefeed_core::text::query_terms;
 use tubefeed_core::{FeedQuery, Order, Topic};
 
 use crate::error::ApiError;
@@ -29,6 +29,9 @@ pub const LIST_PARAMS: [&str; 8] = [
 pub struct ListRequest {
     pub query: FeedQuery,
     pub page_token: Option<String>,
+    /// `q` was given but holds no searchable word (only emoji or punctuation, say): the
+    /// answer is an empty list, not the unfiltered feed and not an error.
+    pub matches_nothing: bool,
 }
 
 pub fn parse_list(
@@ -119,9 +122,10 @@ pub fn parse_list(
             ));
         }
     };
+    let mut matches_nothing = false;
     let terms = match q {
-        None if require_q => return Err(ApiError::bad("q", "is required")),
         None => Vec::new(),
+        Some(s) if s.trim().is_empty() => Vec::new(),
         Some(s) => {
             if s.chars().count() > MAX_Q_CHARS {
                 return Err(ApiError::bad(
@@ -129,24 +133,14 @@ pub fn parse_list(
                     format!("must be at most {MAX_Q_CHARS} characters"),
                 ));
             }
-            let mut terms: Vec<String> = Vec::new();
-            for w in words(&s) {
-                if !terms.contains(&w) {
-                    terms.push(w);
-                }
-            }
-            if terms.is_empty() && (require_q || !s.trim().is_empty()) {
-                return Err(ApiError::bad("q", "contains no searchable words"));
-            }
-            if terms.len() > MAX_QUERY_WORDS {
-                return Err(ApiError::bad(
-                    "q",
-                    format!("may have at most {MAX_QUERY_WORDS} words"),
-                ));
-            }
+            let terms = query_terms(&s);
+            matches_nothing = terms.is_empty();
             terms
         }
     };
+    if require_q && terms.is_empty() && !matches_nothing {
+        return Err(ApiError::bad("q", "is required"));
+    }
     let page_token = match page_token {
         Some(t) if t.len() > MAX_TOKEN_LEN => {
             return Err(ApiError::bad("page_token", "is malformed"));
@@ -165,6 +159,7 @@ pub fn parse_list(
             limit,
         },
         page_token,
+        matches_nothing,
     })
 }
 
@@ -222,15 +217,19 @@ mod tests {
             ("topic=tennis", "topic"),
             ("topic=a%23b", "topic"),
             ("channel_id=a%20b", "channel_id"),
-            ("q=%F0%9F%94%B4", "q"),
-            ("q=a+b+c+d+e+f+g+h+i", "q"),
+            (&format!("q={}", "x".repeat(201)), "q"),
         ] {
             assert_eq!(param_of(q), p, "{q}");
         }
-        assert!(matches!(
-            parse_list(None, &topics(), true),
-            Err(ApiError::BadParam { param: "q", .. })
-        ));
+        for q in [None, Some("q="), Some("q=+%20")] {
+            assert!(
+                matches!(
+                    parse_list(q, &topics(), true),
+                    Err(ApiError::BadParam { param: "q", .. })
+                ),
+                "{q:?}"
+            );
+        }
     }
 
     #[test]
@@ -254,5 +253,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.query.terms, ["क्रिकेट"]);
+    }
+
+    #[test]
+    fn queries_that_cannot_match_are_not_errors() {
+        for (q, nothing) in [
+            ("q=%F0%9F%94%B4", true),
+            ("q=!!", true),
+            ("q=a+b+c+d+e+f+g+h+i+j", false),
+        ] {
+            let r = parse_list(Some(q), &topics(), true).unwrap();
+            assert_eq!(r.matches_nothing, nothing, "{q}");
+        }
+        // No indexed word is longer than 64 bytes, so no word starts with this one.
+        let long_word = format!("q={}", "x".repeat(200));
+        assert!(
+            parse_list(Some(&long_word), &topics(), true)
+                .unwrap()
+                .matches_nothing
+        );
+        assert!(
+            !parse_list(Some("q=+"), &topics(), false)
+                .unwrap()
+                .matches_nothing
+        );
     }
 }

@@ -37,6 +37,9 @@ pub enum StoreError {
     LeaseLost,
     #[error("stored item is corrupt: {0}")]
     Corrupt(String),
+    /// A page position (from a client's page token) that this store cannot continue from.
+    #[error("page position is not valid here: {0}")]
+    InvalidCursor(&'static str),
 }
 
 /// Videos, keyed by id, listed per topic.

@@ -6,12 +6,15 @@
 //! table and index keys, exactly what `LastEvaluatedKey` would hold there — so a deep page costs
 //! what the first one does.
 //!
-//! A search reads the index partition of its most selective word (`W#topic#word`, sorted like
-//! the feed) with the other words and the channel as a filter on the entries' word lists, then
-//! fetches the page's videos with one `BatchGetItem`. Selectivity is probed with a bounded
-//! `COUNT` query per word, and the chosen word rides in the cursor so a walk keeps its driver.
+//! A search reads the prefix partition of its most selective word (`P#topic#prefix`, sorted
+//! like the feed) with the other words and the channel as a filter on the entries' word
+//! strings, then fetches the page's videos with one `BatchGetItem`. Selectivity is probed with
+//! bounded `COUNT` queries, all at once, remembered for a minute in the warm process; the chosen
+//! word rides in the cursor so a walk keeps its driver.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 use tracing::instrument;
@@ -23,9 +26,10 @@ use tubefeed_core::{
 use crate::DynamoStore;
 use crate::error::sdk_error;
 use crate::items::{
-    CHANNEL_INDEX, CHANNEL_PK, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem, WordItem,
-    channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, video_pk, word_pk,
+    CHANNEL_INDEX, CHANNEL_PK, EntryItem, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem,
+    channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, prefix_pk, term_key, term_needle, video_pk,
 };
+use tubefeed_core::text::{MAX_QUERY_WORDS, MAX_WORD_BYTES};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -34,6 +38,25 @@ type Item = HashMap<String, AttributeValue>;
 const SEARCH_EVAL_FACTOR: usize = 20;
 /// Entries a selectivity probe counts per word, per requested item.
 const PROBE_FACTOR: usize = 4;
+/// How long a probe's count is trusted. A stale count only picks a slower driver, never a
+/// wrong result.
+const PROBE_TTL: Duration = Duration::from_secs(60);
+
+/// Probe counts of the warm process: (partition, window, cap) → (count, when counted).
+#[derive(Clone)]
+pub(crate) struct ProbeCache(Arc<quick_cache::sync::Cache<String, (usize, Instant)>>);
+
+impl Default for ProbeCache {
+    fn default() -> Self {
+        Self(Arc::new(quick_cache::sync::Cache::new(4096)))
+    }
+}
+
+impl std::fmt::Debug for ProbeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ProbeCache({} counts)", self.0.len())
+    }
+}
 
 struct KeyCondition {
     expr: String,
@@ -150,14 +173,25 @@ impl DynamoStore {
         })
     }
 
-    /// How many index entries (up to `cap`) a word has in the query's window.
+    /// How many index entries (up to `cap`) a partition has in the query's window, and the
+    /// read units spent (none when the warm process remembers the count).
     async fn probe(
         &self,
         q: &FeedQuery,
-        word: &str,
+        key: &str,
         cap: usize,
     ) -> Result<(usize, f64), StoreError> {
-        let cond = key_condition(PK, word_pk(&q.topic, word), SK, q);
+        let cond = key_condition(PK, prefix_pk(&q.topic, key), SK, q);
+        let memo = format!(
+            "{}|{:?}|{cap}",
+            cond.expr,
+            cond.values.iter().map(|(_, v)| v).collect::<Vec<_>>()
+        );
+        if let Some((n, at)) = self.probe_counts.0.get(&memo) {
+            if at.elapsed() < PROBE_TTL {
+                return Ok((n, 0.0));
+            }
+        }
         let out = self
             .client
             .query()
@@ -170,10 +204,35 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| sdk_error("Query probe", e))?;
-        Ok((
-            usize::try_from(out.count).unwrap_or(0),
-            units(out.consumed_capacity()),
-        ))
+        let n = usize::try_from(out.count).unwrap_or(0);
+        self.probe_counts.0.insert(memo, (n, Instant::now()));
+        Ok((n, units(out.consumed_capacity())))
+    }
+
+    /// The query word whose partition has the fewest entries in the window. All partitions are
+    /// probed at once, so a multi-word search waits for one round trip, not one per word.
+    async fn pick_driver(&self, q: &FeedQuery) -> Result<(String, f64), StoreError> {
+        if let [only] = q.terms.as_slice() {
+            return Ok((only.clone(), 0.0));
+        }
+        let cap = PROBE_FACTOR * (usize::from(q.limit) + 1);
+        // The longest words are likeliest rare; probing a bounded number of them bounds the
+        // page's cost whatever the length of `q`.
+        let mut candidates: Vec<&String> = q.terms.iter().collect();
+        candidates.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
+        candidates.truncate(MAX_QUERY_WORDS);
+        let keys: Vec<String> = candidates.iter().map(|t| term_key(t).0).collect();
+        let counts =
+            futures_util::future::try_join_all(keys.iter().map(|k| self.probe(q, k, cap))).await?;
+        let read_units = counts.iter().map(|(_, ru)| ru).sum();
+        // Fewest entries wins; among equals the longer word is likelier rare.
+        let best = candidates
+            .into_iter()
+            .zip(&counts)
+            .min_by(|(a, (na, _)), (b, (nb, _))| na.cmp(nb).then(b.len().cmp(&a.len())))
+            .map(|(t, _)| t.clone())
+            .ok_or_else(|| StoreError::Corrupt("search without words".into()))?;
+        Ok((best, read_units))
     }
 
     async fn search_page(
@@ -181,40 +240,42 @@ impl DynamoStore {
         q: &FeedQuery,
         start: Option<&Cursor>,
     ) -> Result<FeedPage, StoreError> {
+        // No indexed word is longer than this, so no word can start with such a query word.
+        if q.terms.iter().any(|t| t.len() > MAX_WORD_BYTES) {
+            return Ok(FeedPage::default());
+        }
         let mut read_units = 0.0;
         let driver = match start.and_then(|c| c.driver.clone()) {
             Some(d) if q.terms.contains(&d) => d,
-            Some(_) => {
-                return Err(StoreError::Corrupt(
-                    "cursor driver is not a query word".into(),
-                ));
+            Some(_) => return Err(StoreError::InvalidCursor("its search word is not in q")),
+            None if start.is_some() => {
+                return Err(StoreError::InvalidCursor("it is not a search token"));
             }
-            None if q.terms.len() == 1 => q.terms[0].clone(),
             None => {
-                let cap = PROBE_FACTOR * (usize::from(q.limit) + 1);
-                let mut best: Option<(usize, &String)> = None;
-                for w in &q.terms {
-                    let (n, ru) = self.probe(q, w, cap).await?;
-                    read_units += ru;
-                    // Fewest entries wins; among equals the longer word is likelier rare.
-                    if best.is_none_or(|(bn, bw)| n < bn || (n == bn && w.len() > bw.len())) {
-                        best = Some((n, w));
-                    }
-                    if n == 0 {
-                        break;
-                    }
-                }
-                best.map(|(_, w)| w.clone())
-                    .ok_or_else(|| StoreError::Corrupt("search without words".into()))?
+                let (d, ru) = self.pick_driver(q).await?;
+                read_units += ru;
+                d
             }
         };
+        let (driver_key, driver_exact) = term_key(&driver);
+        let partition = prefix_pk(&q.topic, &driver_key);
+        if let Some(c) = start {
+            // A token from before prefix search (or another partition) would make DynamoDB
+            // reject the start key; say so as the client's mistake instead.
+            if c.key.get(PK) != Some(&partition) {
+                return Err(StoreError::InvalidCursor(
+                    "it was issued for another index; start from the first page",
+                ));
+            }
+        }
 
-        let mut cond = key_condition(PK, word_pk(&q.topic, &driver), SK, q);
+        let mut cond = key_condition(PK, partition, SK, q);
         let mut filters = Vec::new();
-        for (i, w) in q.terms.iter().filter(|w| **w != driver).enumerate() {
+        let filtered = q.terms.iter().filter(|t| **t != driver || !driver_exact);
+        for (i, t) in filtered.enumerate() {
             cond.values
-                .push((format!(":w{i}"), AttributeValue::S(w.clone())));
-            filters.push(format!("contains(words, :w{i})"));
+                .push((format!(":w{i}"), AttributeValue::S(term_needle(t))));
+            filters.push(format!("contains(ws, :w{i})"));
         }
         if let Some(ch) = &q.channel_id {
             cond.values
@@ -282,7 +343,7 @@ impl DynamoStore {
             }
         };
 
-        let entries: Vec<WordItem> = hits
+        let entries: Vec<EntryItem> = hits
             .into_iter()
             .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
             .collect::<Result<_, _>>()?;

@@ -101,9 +101,70 @@ impl VideoItem {
     }
 }
 
-/// The search index partition of one word within a topic.
-pub fn word_pk(topic: &Topic, word: &str) -> String {
+/// Prefix partitions are cut at this many characters: a longer query word reads the partition
+/// of its first 16 characters and filters on the entries' word string. Words that long are rare,
+/// and the cap bounds a long word's entries at 15 instead of up to 63.
+pub const MAX_PREFIX_KEY_CHARS: usize = 16;
+
+/// The search-index partition of one prefix (or one-character word) within a topic.
+pub fn prefix_pk(topic: &Topic, key: &str) -> String {
+    format!("P#{topic}#{key}")
+}
+
+/// The partition of the pre-prefix index (whole words), which `tubefeed reindex` removes.
+pub fn legacy_word_pk(topic: &Topic, word: &str) -> String {
     format!("W#{topic}#{word}")
+}
+
+/// The index keys a video is filed under: every prefix of 2 to 16 characters of each indexed
+/// word, and each one-character word itself. A one-character key only ever holds that whole
+/// word: no prefix key is shorter than two characters, so the two kinds cannot collide.
+pub fn index_keys(words: &[String]) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for w in words {
+        let ends: Vec<usize> = w
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take(MAX_PREFIX_KEY_CHARS)
+            .collect();
+        if ends.len() == 1 {
+            keys.insert(w.clone());
+        }
+        for &end in ends.iter().skip(1) {
+            keys.insert(w[..end].to_owned());
+        }
+    }
+    keys
+}
+
+/// The partition a query word is read from, and whether that partition alone decides a match
+/// (otherwise the entries are filtered on their word string as well).
+pub fn term_key(term: &str) -> (String, bool) {
+    match term.char_indices().nth(MAX_PREFIX_KEY_CHARS) {
+        Some((cut, _)) => (term[..cut].to_owned(), false),
+        None => (term.to_owned(), true),
+    }
+}
+
+/// The word string a filter searches: every indexed word with a space on each side, so
+/// `contains(ws, " wick")` is a prefix test and `contains(ws, " a ")` a whole-word test.
+pub fn word_string(words: &[String]) -> String {
+    let mut s = String::with_capacity(words.iter().map(|w| w.len() + 1).sum::<usize>() + 1);
+    s.push(' ');
+    for w in words {
+        s.push_str(w);
+        s.push(' ');
+    }
+    s
+}
+
+/// The filter needle of a query word (see [`word_string`]).
+pub fn term_needle(term: &str) -> String {
+    if tubefeed_core::text::is_prefix_term(term) {
+        format!(" {term}")
+    } else {
+        format!(" {term} ")
+    }
 }
 
 /// `feed_sk` bounds for inclusive `published_at` limits. The id suffix sorts below `~`.
@@ -114,13 +175,61 @@ pub fn feed_sk_upper(before: DateTime<Utc>) -> String {
     format!("{}#~", time_key(before))
 }
 
-/// One search-index entry: the video under one of its words. It carries every indexed word of
-/// the video, so a multi-word search filters on the entries of its most selective word alone.
+/// One search-index entry: the video under one of its prefixes. It carries the video's whole
+/// word string, so a multi-word search filters the entries of its most selective partition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WordItem {
+pub struct EntryItem {
     pub pk: String,
     pub sk: String,
     pub id: String,
     pub channel_id: String,
-    pub words: Vec<String>,
+    pub ws: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn keys_are_prefixes_and_single_characters() {
+        let keys: Vec<String> = index_keys(&w(&["wick", "wicket", "a", "東", "क्रि"]))
+            .into_iter()
+            .collect();
+        // "क्रि" is क ् र ि: four characters, three prefixes.
+        assert_eq!(
+            keys,
+            [
+                "a",
+                "wi",
+                "wic",
+                "wick",
+                "wicke",
+                "wicket",
+                "क्",
+                "क्र",
+                "क्रि",
+                "東"
+            ]
+        );
+        let long = "abcdefghijklmnopqrstuvwxyz".to_owned();
+        let keys = index_keys(&[long.clone()]);
+        assert_eq!(keys.len(), MAX_PREFIX_KEY_CHARS - 1);
+        assert!(keys.contains(&long[..16]) && !keys.contains(&long[..17]));
+        assert_eq!(term_key(&long), (long[..16].to_owned(), false));
+        assert_eq!(term_key("wick"), ("wick".to_owned(), true));
+    }
+
+    #[test]
+    fn needles_test_word_starts() {
+        let ws = word_string(&w(&["wickets", "a", "kohli's", "kohli"]));
+        assert!(ws.contains(&term_needle("wick")));
+        assert!(ws.contains(&term_needle("a")));
+        assert!(ws.contains(&term_needle("kohli's")));
+        assert!(!ws.contains(&term_needle("ickets")));
+        assert!(!ws.contains(&term_needle("w")));
+    }
 }

@@ -16,12 +16,18 @@ pub use keys::{DynamoKeyRing, KeyState, KeyStatus};
 pub use table::{TableDefinition, create_table, definition};
 pub use videos::ReindexOutcome;
 
+/// Batch writes kept in flight by default.
+pub const DEFAULT_WRITE_CONCURRENCY: usize = 4;
+
 /// The table, as every port implementation in this crate sees it. Cheap to clone: the SDK
 /// client is an `Arc` inside.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Batch writes in flight at once: on AWS each is a network round trip.
+    write_concurrency: usize,
+    probe_counts: feed::ProbeCache,
 }
 
 impl DynamoStore {
@@ -29,7 +35,14 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            write_concurrency: DEFAULT_WRITE_CONCURRENCY,
+            probe_counts: feed::ProbeCache::default(),
         }
+    }
+    /// How many `BatchWriteItem` requests one upsert keeps in flight (at least 1).
+    pub fn with_write_concurrency(mut self, n: usize) -> Self {
+        self.write_concurrency = n.max(1);
+        self
     }
     pub fn client(&self) -> &Client {
         &self.client

@@ -18,7 +18,10 @@ use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore};
 
 use crate::DynamoStore;
 use crate::error::sdk_error;
-use crate::items::{PK, SK, VideoItem, WordItem, feed_sk, time_key, topic_sk, video_pk, word_pk};
+use crate::items::{
+    EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
+    topic_sk, video_pk, word_string,
+};
 use tubefeed_core::text::index_words;
 
 const GET_BATCH: usize = 100;
@@ -99,39 +102,50 @@ impl DynamoStore {
         Ok((found, read_units))
     }
 
-    /// BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed.
+    /// BatchWriteItem in chunks of 25, up to `write_concurrency` chunks in flight, each
+    /// retrying what DynamoDB leaves unprocessed. Returns the requests sent.
     pub(crate) async fn batch_write(&self, writes: Vec<WriteRequest>) -> Result<usize, StoreError> {
-        let mut requests = 0;
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let mut chunks = Vec::with_capacity(writes.len().div_ceil(WRITE_BATCH));
         let mut writes = writes.into_iter().peekable();
         while writes.peek().is_some() {
-            let mut batch: Vec<WriteRequest> = writes.by_ref().take(WRITE_BATCH).collect();
-            let mut attempt = 0;
-            while !batch.is_empty() {
-                if attempt > 0 {
-                    backoff(attempt).await;
-                }
-                if attempt >= MAX_ATTEMPTS {
-                    return Err(StoreError::Unprocessed(batch.len()));
-                }
-                attempt += 1;
-                requests += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut batch))
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
-                batch = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if !batch.is_empty() {
-                    debug!(
-                        unprocessed = batch.len(),
-                        attempt, "retrying unprocessed items"
-                    );
-                }
+            chunks.push(writes.by_ref().take(WRITE_BATCH).collect::<Vec<_>>());
+        }
+        stream::iter(chunks)
+            .map(|batch| self.write_chunk(batch))
+            .buffer_unordered(self.write_concurrency)
+            .try_fold(0, |n, r| async move { Ok(n + r) })
+            .await
+    }
+
+    async fn write_chunk(&self, mut batch: Vec<WriteRequest>) -> Result<usize, StoreError> {
+        let mut requests = 0;
+        let mut attempt = 0;
+        while !batch.is_empty() {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            if attempt >= MAX_ATTEMPTS {
+                return Err(StoreError::Unprocessed(batch.len()));
+            }
+            attempt += 1;
+            requests += 1;
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, std::mem::take(&mut batch))
+                .send()
+                .await
+                .map_err(|e| sdk_error("BatchWriteItem", e))?;
+            batch = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if !batch.is_empty() {
+                debug!(
+                    unprocessed = batch.len(),
+                    attempt, "retrying unprocessed items"
+                );
             }
         }
         Ok(requests)
@@ -217,8 +231,8 @@ fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
 }
 
 /// Keeps the search index in step with a video: when its words, channel or time changed, the
-/// entries of words it lost are deleted and every current entry is rewritten (each carries the
-/// whole word list). An unchanged word set costs nothing.
+/// entries of keys it lost are deleted and every current entry is rewritten (each carries the
+/// whole word string). An unchanged word set costs nothing.
 pub(crate) fn index_writes(
     topic: &Topic,
     old: Option<&VideoItem>,
@@ -226,6 +240,7 @@ pub(crate) fn index_writes(
     writes: &mut Vec<WriteRequest>,
 ) -> Result<(), StoreError> {
     let words = index_words(&v.title, &v.description);
+    let keys = index_keys(&words);
     let sk = feed_sk(v.published_at, &v.id);
     if let Some(old) = old {
         let old_words = index_words(&old.title, &old.description);
@@ -235,19 +250,20 @@ pub(crate) fn index_writes(
         }
         // Delete only entries that the puts below will not overwrite: a delete and a put of
         // the same key in one batch is rejected by DynamoDB.
-        for w in &old_words {
-            if old.feed_sk != sk || !words.contains(w) {
-                writes.push(delete(word_pk(topic, w), old.feed_sk.clone())?);
+        for k in index_keys(&old_words) {
+            if old.feed_sk != sk || !keys.contains(&k) {
+                writes.push(delete(prefix_pk(topic, &k), old.feed_sk.clone())?);
             }
         }
     }
-    for w in &words {
-        let item = WordItem {
-            pk: word_pk(topic, w),
+    let ws = word_string(&words);
+    for k in &keys {
+        let item = EntryItem {
+            pk: prefix_pk(topic, k),
             sk: sk.clone(),
             id: v.id.to_string(),
             channel_id: v.channel_id.clone(),
-            words: words.clone(),
+            ws: ws.clone(),
         };
         writes.push(put(
             serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
@@ -256,17 +272,40 @@ pub(crate) fn index_writes(
     Ok(())
 }
 
+/// The words the whole-word index (before prefix search) filed a video under: UAX #29 words,
+/// NFKC, lower case. Only `tubefeed reindex` needs them, to delete those entries.
+fn legacy_words(title: &str, description: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut out: Vec<String> = Vec::new();
+    for w in title.unicode_words().chain(description.unicode_words()) {
+        if out.len() >= tubefeed_core::text::MAX_WORDS_PER_VIDEO {
+            break;
+        }
+        let w: String = w.nfkc().flat_map(char::to_lowercase).collect();
+        if !w.is_empty() && w.len() <= tubefeed_core::text::MAX_WORD_BYTES && !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
 /// What `tubefeed reindex` did for one topic.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReindexOutcome {
     pub videos: usize,
     pub entries: usize,
+    /// Deletes sent for entries of the old whole-word index (absent ones cost a write too).
+    pub legacy_deletes: usize,
     pub write_requests: usize,
 }
 
 impl DynamoStore {
     /// Rewrites the search entries of every stored video of `topic`, walking the topic's feed
-    /// index (no `Scan`). Idempotent; entries are written as ingestion writes them.
+    /// index newest first (no `Scan`), and deletes the entries of the whole-word index that came
+    /// before prefix search. Idempotent and resumable: run it again after an interruption.
+    /// Searches read only the prefix index, so a video is found at most once while this runs;
+    /// videos it has not reached yet are not found until it does.
     pub async fn reindex(&self, topic: &Topic) -> Result<ReindexOutcome, StoreError> {
         let mut out = ReindexOutcome::default();
         let mut start: Option<Item> = None;
@@ -278,12 +317,14 @@ impl DynamoStore {
                 .index_name(crate::items::FEED_INDEX)
                 .key_condition_expression("feed_pk = :p")
                 .expression_attribute_values(":p", AttributeValue::S(crate::items::feed_pk(topic)))
+                .scan_index_forward(false)
                 .limit(100)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
                 .map_err(|e| sdk_error("Query reindex", e))?;
             let mut writes = Vec::new();
+            let mut legacy = Vec::new();
             for item in page.items.unwrap_or_default() {
                 let vi: VideoItem = serde_dynamo::from_item(item)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -292,8 +333,14 @@ impl DynamoStore {
                 index_writes(topic, None, &v, &mut writes)?;
                 out.videos += 1;
                 out.entries += writes.len() - before;
+                for w in legacy_words(&v.title, &v.description) {
+                    legacy.push(delete(legacy_word_pk(topic, &w), vi.feed_sk.clone())?);
+                }
             }
+            // New entries first: a video is never missing from both indexes at once.
             out.write_requests += self.batch_write(writes).await?;
+            out.legacy_deletes += legacy.len();
+            out.write_requests += self.batch_write(legacy).await?;
             match page.last_evaluated_key {
                 Some(k) => start = Some(k),
                 None => return Ok(out),

@@ -40,11 +40,17 @@ async fn upsert_is_idempotent_and_classifies() {
 
     let o = s.upsert(&topic, &vids, t(100)).await.unwrap();
     assert_eq!((o.new, o.updated, o.unchanged), (60, 0, 0));
-    // The search entries (one per distinct word) first, then the video items, each in batches
+    // The search entries (one per prefix key) first, then the video items, each in batches
     // of 25: an item is only written once its entries are.
     let entries: usize = vids
         .iter()
-        .map(|v| tubefeed_core::text::index_words(&v.title, &v.description).len())
+        .map(|v| {
+            tubefeed_dynamo::items::index_keys(&tubefeed_core::text::index_words(
+                &v.title,
+                &v.description,
+            ))
+            .len()
+        })
         .sum();
     assert_eq!(
         o.write_requests,
@@ -63,11 +69,19 @@ async fn upsert_is_idempotent_and_classifies() {
     changed[0].title = "new title".into();
     changed[1].live_broadcast_content = tubefeed_core::LiveBroadcast::Live;
     let o = s.upsert(&topic, &changed, t(300)).await.unwrap();
-    // The retitled video rewrites its entries (one batch), then both items (one batch); the
-    // video whose live state changed keeps its entries.
+    // The retitled video deletes the entries of the keys it lost and writes its current ones,
+    // then both items (one batch); the video whose live state changed keeps its entries.
+    let keys = |v: &Video| {
+        tubefeed_dynamo::items::index_keys(&tubefeed_core::text::index_words(
+            &v.title,
+            &v.description,
+        ))
+    };
+    let (before, after) = (keys(&vids[0]), keys(&changed[0]));
+    let entry_writes = before.difference(&after).count() + after.len();
     assert_eq!(
         (o.new, o.updated, o.unchanged, o.write_requests),
-        (0, 2, 1, 2)
+        (0, 2, 1, entry_writes.div_ceil(25) + 1)
     );
 
     // Duplicates inside one call are one video.
@@ -154,60 +168,127 @@ async fn missing_state_is_default_and_create_is_idempotent() {
     assert_eq!(again, tubefeed_dynamo::table::Created::AlreadyExisted);
 }
 
+/// The keys of every item in one partition.
+async fn partition(s: &DynamoStore, pk: &str) -> Vec<String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    s.client()
+        .query()
+        .table_name(s.table())
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", AttributeValue::S(pk.into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|mut i| match i.remove("sk") {
+            Some(AttributeValue::S(sk)) => Some(sk),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn reindex_makes_videos_stored_without_entries_searchable() {
+async fn reindex_migrates_whole_word_entries_to_the_prefix_index() {
+    use aws_sdk_dynamodb::types::AttributeValue;
     use tubefeed_core::{FeedQuery, FeedReader, Order};
+    use tubefeed_dynamo::items::{feed_sk, index_keys, prefix_pk};
     let s = store().await;
     let topic = Topic::parse("cricket").unwrap();
-    let mut v = video(1);
-    v.title = "How to make tea?".into();
-    s.upsert(&topic, &[v.clone(), video(2)], t(0))
-        .await
-        .unwrap();
-    // Drop the search entries, as for videos stored before the index existed.
-    for w in tubefeed_core::text::index_words(&v.title, &v.description) {
-        s.client()
-            .delete_item()
-            .table_name(s.table())
-            .key(
-                "pk",
-                aws_sdk_dynamodb::types::AttributeValue::S(format!("W#cricket#{w}")),
-            )
-            .key(
-                "sk",
-                aws_sdk_dynamodb::types::AttributeValue::S(tubefeed_dynamo::items::feed_sk(
-                    v.published_at,
-                    &v.id,
-                )),
-            )
-            .send()
-            .await
-            .unwrap();
+    let mut old = video(1);
+    old.title = "How to make tea? Kohli's café".into();
+    let vids = vec![old.clone(), video(2), video(3)];
+    s.upsert(&topic, &vids, t(0)).await.unwrap();
+    // Put the table in the state the whole-word index left it in: entries under W#topic#word
+    // (UAX #29 words, NFKC, lower case), none under P#.
+    for v in &vids {
+        let sk = feed_sk(v.published_at, &v.id);
+        let words = tubefeed_core::text::index_words(&v.title, &v.description);
+        for k in index_keys(&words) {
+            s.client()
+                .delete_item()
+                .table_name(s.table())
+                .key("pk", AttributeValue::S(prefix_pk(&topic, &k)))
+                .key("sk", AttributeValue::S(sk.clone()))
+                .send()
+                .await
+                .unwrap();
+        }
+        // A few of the words the old rules gave each video.
+        let legacy: &[&str] = if v.id == old.id {
+            &["how", "to", "make", "tea", "kohli's", "café"]
+        } else {
+            &["cricket", "tea", "क्रिकेट"]
+        };
+        for w in legacy {
+            s.client()
+                .put_item()
+                .table_name(s.table())
+                .item("pk", AttributeValue::S(format!("W#cricket#{w}")))
+                .item("sk", AttributeValue::S(sk.clone()))
+                .item("id", AttributeValue::S(v.id.to_string()))
+                .item("channel_id", AttributeValue::S(v.channel_id.clone()))
+                .send()
+                .await
+                .unwrap();
+        }
     }
-    let q = FeedQuery {
+    let q = |terms: &[&str]| FeedQuery {
         topic: topic.clone(),
         order: Order::Desc,
         published_after: None,
         published_before: None,
         channel_id: None,
-        terms: vec!["tea".into(), "how".into()],
+        terms: terms.iter().map(|t| (*t).to_owned()).collect(),
         limit: 10,
     };
-    assert!(s.page(&q, None).await.unwrap().videos.is_empty());
+    // Before the migration the old entries are never read: nothing found, nothing twice.
+    assert!(s.page(&q(&["tea"]), None).await.unwrap().videos.is_empty());
     let o = s.reindex(&topic).await.unwrap();
-    assert_eq!(o.videos, 2);
-    assert!(o.entries >= 8, "{o:?}");
-    let found = s.page(&q, None).await.unwrap();
+    assert_eq!(o.videos, 3);
+    assert!(o.entries >= 30 && o.legacy_deletes >= 20, "{o:?}");
+    let titles =
+        |p: tubefeed_core::FeedPage| p.videos.into_iter().map(|v| v.title).collect::<Vec<_>>();
     assert_eq!(
-        found
-            .videos
-            .iter()
-            .map(|v| v.title.as_str())
-            .collect::<Vec<_>>(),
-        ["How to make tea?"]
+        titles(s.page(&q(&["te", "how"]), None).await.unwrap()),
+        ["How to make tea? Kohli's café"]
     );
-    // Idempotent.
-    assert_eq!(s.reindex(&topic).await.unwrap().videos, 2);
+    assert_eq!(
+        titles(s.page(&q(&["kohli", "cafe"]), None).await.unwrap()),
+        ["How to make tea? Kohli's café"]
+    );
+    assert_eq!(s.page(&q(&["tea"]), None).await.unwrap().videos.len(), 3);
+    for w in ["how", "tea", "kohli's", "café", "cricket", "क्रिकेट"] {
+        assert!(
+            partition(&s, &format!("W#cricket#{w}")).await.is_empty(),
+            "W#cricket#{w} should be gone"
+        );
+    }
+    // Idempotent, and the second run finds nothing left to migrate.
+    assert_eq!(s.reindex(&topic).await.unwrap().videos, 3);
+    assert_eq!(s.page(&q(&["tea"]), None).await.unwrap().videos.len(), 3);
+}
+
+#[tokio::test]
+async fn an_edit_moves_prefix_entries_and_leaves_none_behind() {
+    let s = store().await;
+    let topic = Topic::parse("cricket").unwrap();
+    let mut v = video(5);
+    v.title = "wicketkeeper".into();
+    v.description = String::new();
+    s.upsert(&topic, std::slice::from_ref(&v), t(0))
+        .await
+        .unwrap();
+    let sk = tubefeed_dynamo::items::feed_sk(v.published_at, &v.id);
+    assert_eq!(partition(&s, "P#cricket#wicketk").await, [sk.clone()]);
+    v.title = "wickets".into();
+    s.upsert(&topic, std::slice::from_ref(&v), t(1))
+        .await
+        .unwrap();
+    assert!(partition(&s, "P#cricket#wicketk").await.is_empty());
+    assert_eq!(partition(&s, "P#cricket#wickets").await, [sk.clone()]);
+    assert_eq!(partition(&s, "P#cricket#wi").await, [sk]);
 }
 
 #[tokio::test]

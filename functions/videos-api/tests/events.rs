@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
 use tower::ServiceExt;
-use tubefeed_core::text::index_words;
+use tubefeed_core::text::{index_words, matches};
 use tubefeed_core::{
     Cursor, FeedPage, FeedQuery, FeedReader, FetchState, KeyPoolCounts, KeyPoolReader, Order,
     StoreError, Topic, Video, VideoId,
@@ -25,10 +25,7 @@ impl FeedReader for MemStore {
             .iter()
             .filter(|v| q.published_after.is_none_or(|a| v.published_at >= a))
             .filter(|v| q.published_before.is_none_or(|b| v.published_at <= b))
-            .filter(|v| {
-                let w = index_words(&v.title, &v.description);
-                q.terms.iter().all(|t| w.contains(t))
-            })
+            .filter(|v| matches(&index_words(&v.title, &v.description), &q.terms))
             .collect();
         if q.order == Order::Asc {
             all.reverse();
