@@ -1,18 +1,18 @@
 //! Black-box tests of `tubefeed serve`: the real binary, DynamoDB Local (a fresh table), and
 //! videos ingested by the real fetcher from the simulator.
 
+mod common;
+
 use std::collections::HashSet;
-use std::process::Stdio;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tubefeed_core::{ApiKey, FetchSettings, Fetcher, StaticKeyRing, Topic};
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
+use tubefeed_testkit::{dynamodb_client, fresh_table};
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, NewVideo, SimConfig, SimControl, SimHandle};
 
@@ -58,36 +58,7 @@ impl Env {
                 ..Default::default()
             },
         };
-        let mut server = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env("TABLE_NAME", &table)
-            .env("SEARCH_QUERIES", "cricket")
-            .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
-            .env("API_CACHE_SECONDS", "0")
-            .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env_remove("AWS_PROFILE")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("tubefeed serve starts");
-        let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-        let base = tokio::time::timeout(StdDuration::from_secs(30), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.strip_prefix("tubefeed: serving on ") {
-                    return url.to_owned();
-                }
-            }
-            panic!("tubefeed serve exited before listening");
-        })
-        .await
-        .expect("tubefeed serve listens within 30 s");
-        // Keep draining stderr so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (server, base) = common::start_serve(&table, "cricket").await;
         Self {
             sim,
             fetcher,
@@ -341,7 +312,6 @@ async fn every_bad_parameter_is_a_named_400_and_unknown_video_is_404() {
         ("published_before=2026-11-20", "published_before"),
         ("topic=tennis", "topic"),
         ("channel_id=not%20valid", "channel_id"),
-        ("q=%21%21%21", "q"),
     ] {
         let (status, headers, body) = env.get(&format!("/videos?{q}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
@@ -352,11 +322,23 @@ async fn every_bad_parameter_is_a_named_400_and_unknown_video_is_404() {
             body["title"].is_string() && body["type"].is_string() && body["detail"].is_string()
         );
     }
-    let (status, _, body) = env.get("/search").await;
-    assert_eq!(
-        (status, problem_param(&body)),
-        (StatusCode::BAD_REQUEST, "q")
-    );
+    for path in ["/search", "/search?q=", "/search?q=+"] {
+        let (status, _, body) = env.get(path).await;
+        assert_eq!(
+            (status, problem_param(&body)),
+            (StatusCode::BAD_REQUEST, "q"),
+            "{path}"
+        );
+    }
+    // A q that no video can match is an empty answer, not a mistake.
+    for path in ["/videos?q=%21%21%21", "/search?q=%F0%9F%94%B4"] {
+        let (status, _, body) = env.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{path}");
+        assert!(body["next_page_token"].is_null());
+    }
+    let long_word = format!("/search?q={}", "x".repeat(200));
+    assert_eq!(env.get(&long_word).await.0, StatusCode::OK);
     let (status, headers, body) = env.get("/videos/AAAAAAAAAAA").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["content-type"], "application/problem+json");
@@ -423,6 +405,76 @@ async fn search_matches_words_in_any_order_case_and_script() {
     // The generated titles all say "cricket": a walk of a common word pages through all of them.
     let walked = env.walk("q=cricket&limit=25", async || {}).await;
     assert!(walked.len() >= 124, "{}", walked.len());
+}
+
+/// The searches a new user tried (issue: "search that finds what people type").
+#[tokio::test]
+async fn prefix_search_finds_half_typed_possessive_and_accented_words() {
+    let env = Env::new().await;
+    let sim = env.sim();
+    let titled = [
+        ("Kohli's 50th & \"GOAT\" <live>", "", 10),
+        ("3 wickets in an over", "", 20),
+        ("Match highlights: India vs England", "", 30),
+        ("Café crème at Lord's", "", 40),
+        ("How to make tea?", "A short guide", 50),
+        ("Wicketkeeper drills", "", 60),
+        ("High tea at the ground", "", 70),
+        ("Ölümüne maç", "Αθήνα ΚΑΦΈ — Москва", 80),
+    ];
+    for (title, desc, minutes_ago) in titled {
+        sim.add_video(NewVideo {
+            title: Some(title.into()),
+            description: Some(desc.into()),
+            ..NewVideo::new("cricket", t0() - Duration::minutes(minutes_ago))
+        });
+    }
+    env.fetch().await;
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (q, want) in [
+        ("kohli", &["Kohli's 50th & \"GOAT\" <live>"][..]),
+        ("KOHLI%E2%80%99S", &["Kohli's 50th & \"GOAT\" <live>"]),
+        ("goat+live", &["Kohli's 50th & \"GOAT\" <live>"]),
+        ("wicket", &["3 wickets in an over", "Wicketkeeper drills"]),
+        ("wick", &["3 wickets in an over", "Wicketkeeper drills"]),
+        ("wicketk", &["Wicketkeeper drills"]),
+        ("highl", &["Match highlights: India vs England"]),
+        (
+            "high",
+            &[
+                "Match highlights: India vs England",
+                "High tea at the ground",
+            ],
+        ),
+        ("cafe", &["Café crème at Lord's"]),
+        ("CAF%C3%89", &["Café crème at Lord's"]),
+        ("creme+caf", &["Café crème at Lord's"]),
+        ("lord", &["Café crème at Lord's"]),
+        ("lord's", &["Café crème at Lord's"]),
+        ("tea+ho", &["How to make tea?"]),
+        ("ho+tea", &["How to make tea?"]),
+        ("3", &["3 wickets in an over"]),
+        ("olum", &["Ölümüne maç"]),
+        ("%CE%B1%CE%B8%CE%B7%CE%BD", &["Ölümüne maç"]), // αθην
+        ("%CE%BA%CE%B1%CF%86+%D0%BC%D0%BE%D1%81", &["Ölümüne maç"]), // καφ мос
+        ("w", &[]),
+        ("wickets+zebra", &[]),
+        ("ickets", &[]),
+    ] {
+        for path in ["/search", "/videos"] {
+            let (status, _, b) = env.get(&format!("{path}?q={q}&limit=50")).await;
+            assert_eq!(status, StatusCode::OK, "{path}?q={q}: {b}");
+            assert_eq!(titles(&b), want, "{path}?q={q}");
+            assert!(b["next_page_token"].is_null(), "{path}?q={q}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,44 @@
+//! What the end-to-end tests of the `tubefeed` binary share.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tubefeed_testkit::dynamodb_endpoint;
+
+/// Starts the real `tubefeed serve` on a free loopback port over `table` (first-page cache
+/// off) and returns it with its base URL. The child is killed when dropped.
+pub async fn start_serve(table: &str, topics: &str) -> (Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("TABLE_NAME", table)
+        .env("SEARCH_QUERIES", topics)
+        .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
+        .env("API_CACHE_SECONDS", "0")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("tubefeed serve starts");
+    let mut lines = BufReader::new(server.stderr.take().expect("piped stderr")).lines();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("stderr readable") {
+            if let Some(url) = line.strip_prefix("tubefeed: serving on ") {
+                return url.to_owned();
+            }
+        }
+        panic!("tubefeed serve exited before listening");
+    })
+    .await
+    .expect("tubefeed serve listens within 30 s");
+    // Keep draining stderr so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (server, base)
+}
