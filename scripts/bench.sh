@@ -32,7 +32,8 @@ cargo build --release -p tubefeed >&2
 echo
 "$target/release/examples/ingest_bench"
 echo
-BENCH_TABLE_FILE="$run/bench-table" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
+rm -f "$run/bench-tables"
+BENCH_TABLE_FILE="$run/bench-tables" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
 if [ -z "${BENCH_SKIP_QUOTA:-}" ] && [ -x "$target/release/examples/quota_day" ]; then
   echo
   "$target/release/examples/quota_day"
@@ -41,12 +42,12 @@ fi
 # `tubefeed serve` under load on loopback, on the first API bench table.
 # Starts `tubefeed serve` on a free loopback port; sets $base. Not called inside $(...): the
 # server would hold the substitution's output open, and its PID would be lost to a subshell.
-start_serve() { # cache_seconds
-  local log="$run/serve-$1.log"
-  TABLE_NAME="$(cat "$run/bench-table")" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
+start_serve() { # cache_seconds [table]
+  local log="$run/serve-$1.log" table=${2:-$(awk 'NR==1 {print $2}' "$run/bench-tables")}
+  TABLE_NAME="$table" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
     API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-    "$target/release/tubefeed" serve --addr 127.0.0.1:0 >/dev/null 2>"$log" &
+    "$target/release/tubefeed" serve --addr 127.0.0.1:0 </dev/null >/dev/null 2>"$log" &
   serve_pids+=($!)
   base=""
   for _ in $(seq 100); do
@@ -76,3 +77,27 @@ done
 echo
 echo "Uncached rows measure DynamoDB Local as much as tubefeed (each request is a Query on the"
 echo "emulator); the cached rows show the warm-process path a hot first page takes."
+
+# One request at a time, a fresh connection each (a new curl), first-page cache off: what one
+# client waits for a page. The search rows follow one warm-up request (the word counts a warm
+# Lambda remembers).
+latency_rows() { # size table
+  start_serve 0 "$2"
+  local path i times feed50="" p50 p99
+  for path in "/videos?limit=20" "/search?q=wicket&limit=20" "/search?q=highl&limit=20" \
+    "/search?q=kohli&limit=20" "/search?q=tea+ho&limit=20" "/search?q=wick+bowl&limit=20"; do
+    curl -fsS -o /dev/null "$base$path"
+    times=$(for i in $(seq 100); do curl -fsS -o /dev/null -w '%{time_total}\n' "$base$path"; done | sort -n)
+    p50=$(sed -n 50p <<<"$times"); p99=$(sed -n 99p <<<"$times")
+    [ -z "$feed50" ] && feed50=$p50
+    awk -v n="$1" -v p="$path" -v a="$p50" -v b="$p99" -v f="$feed50" \
+      'BEGIN { printf "| %s | GET %s | %.1f ms | %.1f ms | %.2f |\n", n, p, a*1000, b*1000, a/f }'
+  done
+  kill "${serve_pids[-1]}" 2>/dev/null || true
+}
+echo
+echo "## API: one client, fresh connection per request, uncached (tubefeed serve, 100 requests each)"
+echo
+echo "| videos | request | p50 | p99 | p50 / feed p50 |"
+echo "|---:|---|---:|---:|---:|"
+while read -r size table; do latency_rows "$size" "$table"; done <"$run/bench-tables"

@@ -2,8 +2,8 @@
 //! sizes, and a deep page against the first page — in read units and latency — beside the same
 //! ratio for a bare SDK `Query` on DynamoDB Local. Needs TUBEFEED_TEST_DYNAMODB.
 //!
-//! Args: table sizes (default `10000 100000`). With BENCH_TABLE_FILE set, the name of the
-//! first size's table is written there so scripts/bench.sh can load-test `tubefeed serve` on it.
+//! Args: table sizes (default `10000 100000`). With BENCH_TABLE_FILE set, a line `SIZE TABLE`
+//! is appended there per size so scripts/bench.sh can measure `tubefeed serve` on each table.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -19,7 +19,11 @@ use tubefeed_core::{
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
 
-const VOCAB: [&str; 40] = [
+const VOCAB: [&str; 44] = [
+    "Kohli's",
+    "wickets",
+    "wicketkeeper",
+    "highland",
     "match",
     "highlights",
     "innings",
@@ -63,7 +67,11 @@ const VOCAB: [&str; 40] = [
 ];
 
 fn video(i: usize, base: DateTime<Utc>) -> Video {
-    let w = |k: usize| VOCAB[(i * 7 + k * 13 + i / 3) % VOCAB.len()];
+    // Six words drawn independently per video, so that any two words co-occur in about 2 %
+    // of the videos, as unrelated words of a topic do.
+    let mut rng = fastrand::Rng::with_seed(i as u64);
+    let words: Vec<&str> = (0..6).map(|_| VOCAB[rng.usize(..VOCAB.len())]).collect();
+    let w = |k: usize| words[k];
     Video {
         id: VideoId::parse(&format!("v{i:010}")).unwrap_or_else(|_| unreachable!()),
         title: format!("Cricket {} {} {} #{i}", w(0), w(1), w(2)),
@@ -205,10 +213,20 @@ fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error::Err
     })
 }
 
-async fn timed<F, Fut, T>(
+async fn timed<F, Fut, T>(reps: usize, f: F) -> Result<(StdDuration, T), Box<dyn std::error::Error>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Box<dyn std::error::Error>>>,
+{
+    let (p50, _, last) = timed_p99(reps, f).await?;
+    Ok((p50, last))
+}
+
+/// p50 and p99 of `reps` calls, and the last call's result.
+async fn timed_p99<F, Fut, T>(
     reps: usize,
     mut f: F,
-) -> Result<(StdDuration, T), Box<dyn std::error::Error>>
+) -> Result<(StdDuration, StdDuration, T), Box<dyn std::error::Error>>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, Box<dyn std::error::Error>>>,
@@ -220,7 +238,95 @@ where
         last = Some(f().await?);
         times.push(t.elapsed());
     }
-    Ok((pct(times, 0.5), last.ok_or("no reps")?))
+    Ok((
+        pct(times.clone(), 0.5),
+        pct(times, 0.99),
+        last.ok_or("no reps")?,
+    ))
+}
+
+/// Searches of the prefix bench: whole words (as before prefix search) and what people type.
+const SEARCHES: [&str; 8] = [
+    "wicket",
+    "wicket tea",
+    "highl",
+    "wick",
+    "kohli",
+    "tea ho",
+    "wick bowl",
+    "東",
+];
+
+/// Read units and latency of search pages beside the feed's first page, on one loaded table.
+/// The first call of each query is cold (its probes are counted in its read units); the p50
+/// and p99 are of 30 further calls in the same warm process, as a warm Lambda serves them.
+async fn search_rows(
+    store: &DynamoStore,
+    n: usize,
+    rows: &mut Vec<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let feed = query(&[], 20)?;
+    let (feed_p50, feed_p99, feed_page) =
+        timed_p99(30, || async { Ok(store.page(&feed, None).await?) }).await?;
+    rows.push(format!(
+        "| {n} | feed, first page | {} | {:.1} | {} | {} | 1.00 |",
+        feed_page.videos.len(),
+        feed_page.read_units,
+        ms(feed_p50),
+        ms(feed_p99)
+    ));
+    for q in SEARCHES {
+        let terms = tubefeed_core::text::query_terms(q);
+        let fq = FeedQuery {
+            terms,
+            ..query(&[], 20)?
+        };
+        let cold = store.page(&fq, None).await?;
+        let (p50, p99, _) = timed_p99(30, || async { Ok(store.page(&fq, None).await?) }).await?;
+        rows.push(format!(
+            "| {n} | search `{q}` | {} | {:.1} | {} | {} | {:.2} |",
+            cold.videos.len(),
+            cold.read_units,
+            ms(p50),
+            ms(p99),
+            p50.as_secs_f64() / feed_p50.as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+/// What one new video costs to index, in the bench's dataset, under each design: write units
+/// (items of 1 KB or less: the video item and its two index copies, plus one per entry).
+fn write_units_rows(n: usize, base: DateTime<Utc>) -> Vec<String> {
+    use tubefeed_core::text::index_words;
+    let sample = n.min(10_000);
+    let (mut words, mut keys) = (0usize, 0usize);
+    for i in 0..sample {
+        let v = video(i, base);
+        let w = index_words(&v.title, &v.description);
+        keys += tubefeed_dynamo::items::index_keys(&w).len();
+        words += w.len();
+    }
+    let per = |x: usize| x as f64 / sample as f64;
+    // On-demand, us-east-1: $0.625 per million write request units.
+    let cost = |wcu: f64| wcu * 1_000.0 * 0.625 / 1e6;
+    let whole = 3.0 + per(words);
+    let dict = 3.0 + 2.0 * per(words);
+    let prefix = 3.0 + per(keys);
+    vec![
+        format!(
+            "| whole words (before) | {whole:.1} | ${:.4} |",
+            cost(whole)
+        ),
+        format!(
+            "| term dictionary (postings + a counter per word, estimated) | {dict:.1} | ${:.4} |",
+            cost(dict)
+        ),
+        format!(
+            "| edge prefixes, 2–16 characters (now) | {prefix:.1} | ${:.4} |",
+            cost(prefix)
+        ),
+    ]
 }
 
 #[tokio::main]
@@ -249,16 +355,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
         .single()
         .ok_or("time")?;
+    let mut searches = Vec::new();
+    let mut write_rows = Vec::new();
     for (k, &n) in sizes.iter().enumerate() {
         let table = fresh_table(&client).await;
         let store = DynamoStore::new(client.clone(), table.clone());
         let t = Instant::now();
         load(&store, n, base).await?;
         let load_time = t.elapsed();
+        if let Ok(path) = std::env::var("BENCH_TABLE_FILE") {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            writeln!(f, "{n} {table}")?;
+        }
+
+        search_rows(&store, n, &mut searches).await?;
         if k == 0 {
-            if let Ok(path) = std::env::var("BENCH_TABLE_FILE") {
-                std::fs::write(path, &table)?;
-            }
+            write_rows = write_units_rows(n, base);
         }
 
         let feed = query(&[], 20)?;
@@ -356,5 +472,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "and the first page is the contract; the emulator's latency grows with depth for a bare Query too."
     );
+    println!();
+    println!("## Search: prefix queries beside the feed (limit 20, DynamoDB Local, warm process)");
+    println!();
+    println!("| videos | query | items | read units (cold) | p50 | p99 | p50 / feed p50 |");
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for r in &searches {
+        println!("{r}");
+    }
+    println!();
+    println!("## Search index: write units per new video (bench dataset)");
+    println!();
+    println!("| design | write units per new video | cost per 1,000 new videos (on-demand) |");
+    println!("|---|---:|---:|");
+    for r in &write_rows {
+        println!("{r}");
+    }
     Ok(())
 }

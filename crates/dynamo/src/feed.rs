@@ -36,6 +36,9 @@ type Item = HashMap<String, AttributeValue>;
 /// Index entries a search may evaluate per requested item: bounds a page's cost by its size
 /// when the other words are rare among the driver's entries.
 const SEARCH_EVAL_FACTOR: usize = 20;
+/// Entries one filtered `Query` reads per requested item: a word pair that co-occurs in one
+/// entry of eight fills a page in one round trip.
+const FILTER_BATCH_FACTOR: usize = 8;
 /// Entries a selectivity probe counts per word, per requested item.
 const PROBE_FACTOR: usize = 4;
 /// How long a probe's count is trusted. A stale count only picks a slower driver, never a
@@ -292,7 +295,7 @@ impl DynamoStore {
         let mut resume: Option<Item> = None;
         loop {
             let batch = if filter.is_some() {
-                (eval_budget - evaluated).min(want * 4)
+                (eval_budget - evaluated).min(want * FILTER_BATCH_FACTOR)
             } else {
                 want - hits.len()
             };

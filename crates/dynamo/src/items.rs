@@ -216,7 +216,7 @@ mod tests {
             ]
         );
         let long = "abcdefghijklmnopqrstuvwxyz".to_owned();
-        let keys = index_keys(&[long.clone()]);
+        let keys = index_keys(std::slice::from_ref(&long));
         assert_eq!(keys.len(), MAX_PREFIX_KEY_CHARS - 1);
         assert!(keys.contains(&long[..16]) && !keys.contains(&long[..17]));
         assert_eq!(term_key(&long), (long[..16].to_owned(), false));
