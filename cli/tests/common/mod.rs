@@ -7,16 +7,22 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tubefeed_testkit::dynamodb_endpoint;
 
+#[allow(dead_code)] // not every test binary that includes this module uses it
 /// Starts the real `tubefeed serve` on a free loopback port over `table` (first-page cache
 /// off) and returns it with its base URL. The child is killed when dropped.
 pub async fn start_serve(table: &str, topics: &str) -> (Child, String) {
+    start_serve_on(&dynamodb_endpoint(), table, topics).await
+}
+
+/// [`start_serve`] against the DynamoDB at `endpoint`.
+pub async fn start_serve_on(endpoint: &str, table: &str, topics: &str) -> (Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("TABLE_NAME", table)
         .env("SEARCH_QUERIES", topics)
         .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
         .env("API_CACHE_SECONDS", "0")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")

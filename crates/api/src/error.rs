@@ -13,12 +13,31 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The store cannot be reached right now (down, timing out, throttling). Logged where it
+    /// happens; the client is told to come back, without the internals.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// Anything else. Logged with its context where it happens; the client sees nothing of it.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Seconds a client is asked to wait after a `503`.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
 impl ApiError {
+    /// The one mapping of store failures: unreachable is a 503 the client may retry, a page
+    /// position the store cannot continue from is the client's `page_token`, anything else is
+    /// an opaque 500.
+    pub fn from_store(context: &str, e: tubefeed_core::StoreError) -> Self {
+        use tubefeed_core::StoreError;
+        match e {
+            StoreError::Unavailable(m) => Self::Unavailable(format!("{context}: {m}")),
+            StoreError::InvalidCursor(why) => Self::bad("page_token", why),
+            e => Self::Internal(format!("{context}: {e}")),
+        }
+    }
+
     pub fn bad(param: &'static str, detail: impl Into<String>) -> Self {
         Self::BadParam {
             param,
@@ -64,6 +83,18 @@ impl IntoResponse for ApiError {
                 Some("this API only answers GET, HEAD and OPTIONS".into()),
                 None,
             ),
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %e, "store unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "/problems/store-unavailable",
+                    "Service Unavailable",
+                    Some(format!(
+                        "the video store cannot be reached right now; try again in {RETRY_AFTER_SECONDS} seconds"
+                    )),
+                    None,
+                )
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "request failed");
                 (
@@ -90,6 +121,10 @@ impl IntoResponse for ApiError {
         );
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
         resp
     }
 }

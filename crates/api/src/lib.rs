@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tubefeed_core::{
-    FeedReader, KeyPoolCounts, KeyPoolReader, StoreError, Thumbnails, Topic, Video, VideoId,
+    FeedReader, KeyPoolCounts, KeyPoolReader, Thumbnails, Topic, Video, VideoId,
 };
 
 pub use error::ApiError;
@@ -177,9 +177,8 @@ async fn list<R: FeedReader>(
     } else {
         st.reader.page(&req.query, cursor.as_ref()).await
     };
-    let page = page.map_err(|e| match e {
-        StoreError::InvalidCursor(why) => ApiError::bad("page_token", why),
-        e => ApiError::Internal(format!("feed page for topic {}: {e}", req.query.topic)),
+    let page = page.map_err(|e| {
+        ApiError::from_store(&format!("feed page for topic {}", req.query.topic), e)
     })?;
     let body = ListBody {
         items: page.videos.iter().map(VideoView::from).collect(),
@@ -210,7 +209,7 @@ async fn get_video<R: FeedReader + KeyPoolReader>(
         .reader
         .video(&vid)
         .await
-        .map_err(|e| ApiError::Internal(format!("video {vid}: {e}")))?;
+        .map_err(|e| ApiError::from_store(&format!("video {vid}"), e))?;
     let video = video.ok_or_else(not_found)?;
     let bytes = serde_json::to_vec(&VideoView::from(&video))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -247,12 +246,12 @@ async fn health<R: FeedReader + KeyPoolReader>(
         .reader
         .fetch_states(&st.settings.topics)
         .await
-        .map_err(|e| ApiError::Internal(format!("health: fetch states: {e}")))?;
+        .map_err(|e| ApiError::from_store("health: fetch states", e))?;
     let keys = st
         .reader
         .key_pool(Utc::now())
         .await
-        .map_err(|e| ApiError::Internal(format!("health: key pool: {e}")))?;
+        .map_err(|e| ApiError::from_store("health: key pool", e))?;
     let failing = states.iter().any(|(_, s)| s.last_error.is_some());
     let body = HealthBody {
         status: if failing { "degraded" } else { "ok" },

@@ -29,8 +29,12 @@ impl UpsertOutcome {
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
+    /// The store cannot be reached, timed out or is throttling: worth trying again later.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The store refused the request: a fault of ours, not of the moment.
+    #[error("store request failed: {0}")]
+    Failed(String),
     #[error("store kept refusing {0} items after retries")]
     Unprocessed(usize),
     #[error("the lease on this topic was lost to another run")]

@@ -11,7 +11,7 @@ mod videos;
 
 use aws_sdk_dynamodb::Client;
 
-pub use error::sdk_error;
+pub use error::{build_error, sdk_error};
 pub use keys::{DynamoKeyRing, KeyState, KeyStatus};
 pub use table::{TableDefinition, create_table, definition};
 pub use videos::ReindexOutcome;

@@ -16,7 +16,7 @@ use tracing::instrument;
 use tubefeed_core::{FetchState, FetchStateStore, LeaseOutcome, StoreError, Topic};
 
 use crate::DynamoStore;
-use crate::error::{condition_failed, sdk_error};
+use crate::error::{build_error, condition_failed, sdk_error};
 use crate::items::{PK, SK, TTL_ATTR, lease_pk, state_pk};
 
 const STATE_SK: &str = "STATE";
@@ -124,7 +124,7 @@ impl FetchStateStore for DynamoStore {
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":me", s(owner))
             .build()
-            .map_err(|e| sdk_error("ConditionCheck", e))?;
+            .map_err(|e| build_error("ConditionCheck", e))?;
         let mut item = HashMap::from([
             (PK.to_owned(), s(state_pk(topic))),
             (SK.to_owned(), s(STATE_SK)),
@@ -135,7 +135,7 @@ impl FetchStateStore for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(item))
             .build()
-            .map_err(|e| sdk_error("Put", e))?;
+            .map_err(|e| build_error("Put", e))?;
         let res = self
             .client
             .transact_write_items()

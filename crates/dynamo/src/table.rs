@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{
 use tracing::info;
 use tubefeed_core::StoreError;
 
-use crate::error::sdk_error;
+use crate::error::{build_error, sdk_error};
 use crate::items::{CHANNEL_INDEX, CHANNEL_PK, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, TTL_ATTR};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,19 +98,21 @@ pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreE
                 .attribute_name(*a)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
-                .map_err(|e| sdk_error("AttributeDefinition", e))?,
+                .map_err(|e| build_error("AttributeDefinition", e))?,
         );
     }
     req = req
-        .key_schema(key(def.hash_key, KeyType::Hash).map_err(|e| sdk_error("KeySchema", e))?)
-        .key_schema(key(def.range_key, KeyType::Range).map_err(|e| sdk_error("KeySchema", e))?);
+        .key_schema(key(def.hash_key, KeyType::Hash).map_err(|e| build_error("KeySchema", e))?)
+        .key_schema(key(def.range_key, KeyType::Range).map_err(|e| build_error("KeySchema", e))?);
     for ix in &def.indexes {
         req = req.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(ix.name)
-                .key_schema(key(ix.hash_key, KeyType::Hash).map_err(|e| sdk_error("KeySchema", e))?)
                 .key_schema(
-                    key(ix.range_key, KeyType::Range).map_err(|e| sdk_error("KeySchema", e))?,
+                    key(ix.hash_key, KeyType::Hash).map_err(|e| build_error("KeySchema", e))?,
+                )
+                .key_schema(
+                    key(ix.range_key, KeyType::Range).map_err(|e| build_error("KeySchema", e))?,
                 )
                 .projection(
                     Projection::builder()
@@ -118,7 +120,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreE
                         .build(),
                 )
                 .build()
-                .map_err(|e| sdk_error("GlobalSecondaryIndex", e))?,
+                .map_err(|e| build_error("GlobalSecondaryIndex", e))?,
         );
     }
     match req.send().await {
@@ -142,7 +144,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreE
                 .attribute_name(def.ttl_attribute)
                 .enabled(true)
                 .build()
-                .map_err(|e| sdk_error("TimeToLiveSpecification", e))?,
+                .map_err(|e| build_error("TimeToLiveSpecification", e))?,
         )
         .send()
         .await

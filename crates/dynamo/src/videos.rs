@@ -17,7 +17,7 @@ use tracing::{debug, instrument};
 use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore};
 
 use crate::DynamoStore;
-use crate::error::sdk_error;
+use crate::error::{build_error, sdk_error};
 use crate::items::{
     EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
     topic_sk, video_pk, word_string,
@@ -60,7 +60,7 @@ impl DynamoStore {
                     .set_keys(Some(keys))
                     .consistent_read(consistent)
                     .build()
-                    .map_err(|e| sdk_error("KeysAndAttributes", e))?,
+                    .map_err(|e| build_error("KeysAndAttributes", e))?,
             );
             let mut attempt = 0;
             while let Some(req) = pending.take() {
@@ -217,7 +217,7 @@ fn put(item: Item) -> Result<WriteRequest, StoreError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
-        .map_err(|e| sdk_error("PutRequest", e))?;
+        .map_err(|e| build_error("PutRequest", e))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
@@ -226,7 +226,7 @@ fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
         .key(PK, AttributeValue::S(pk))
         .key(SK, AttributeValue::S(sk))
         .build()
-        .map_err(|e| sdk_error("DeleteRequest", e))?;
+        .map_err(|e| build_error("DeleteRequest", e))?;
     Ok(WriteRequest::builder().delete_request(del).build())
 }
 

