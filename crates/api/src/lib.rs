@@ -19,9 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{
-    FeedReader, KeyPoolCounts, KeyPoolReader, Thumbnails, Topic, Video, VideoId,
-};
+use tubefeed_core::{FeedReader, KeyPoolCounts, KeyPoolReader, Thumbnails, Topic, Video, VideoId};
 
 pub use error::ApiError;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};

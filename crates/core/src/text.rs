@@ -77,9 +77,16 @@ pub fn words(text: &str) -> Vec<String> {
     use unicode_normalization::UnicodeNormalization;
     use unicode_segmentation::UnicodeSegmentation;
     let text: String = text.nfkc().collect();
+    // A segment can start with a space that a combining mark attached itself to (" \u{11300}"):
+    // words never hold whitespace, since the index separates them by spaces.
     text.unicode_words()
         .map(fold_word)
-        .filter(|w| !w.is_empty() && w.len() <= MAX_WORD_BYTES)
+        .flat_map(|w| {
+            w.split_whitespace()
+                .filter(|p| p.len() <= MAX_WORD_BYTES)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -250,5 +257,7 @@ mod word_tests {
         assert_eq!(query_terms("a ab"), ["a", "ab"]);
         assert_eq!(query_terms("how tea"), ["how", "tea"]);
         assert!(query_terms("🔴 !!").is_empty());
+        // A mark after a space is segmented with the space; the word is the mark alone.
+        assert_eq!(index_words("A \u{11300}", ""), ["a", "\u{11300}"]);
     }
 }
