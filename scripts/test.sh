@@ -36,6 +36,9 @@ SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1
 echo "== cargo test" >&2
 cargo test --workspace --locked
 
+echo "== schemathesis against tubefeed serve (all checks, fixed seed)" >&2
+scripts/schemathesis.sh
+
 echo "== dashboard in headless Chromium" >&2
 scripts/browser-test.sh
 

@@ -48,17 +48,46 @@ pub struct ApiState<R> {
     pub tokens: TokenCodec,
     pub settings: ApiSettings,
     first_pages: quick_cache::sync::Cache<String, (Instant, Arc<Vec<u8>>)>,
+    /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum.
+    openapi: Vec<u8>,
 }
 
 impl<R> ApiState<R> {
     pub fn new(reader: R, tokens: TokenCodec, settings: ApiSettings) -> Self {
+        let openapi = openapi_for(&settings.topics);
         Self {
             reader,
             tokens,
             settings,
             first_pages: quick_cache::sync::Cache::new(512),
+            openapi,
         }
     }
+}
+
+/// The OpenAPI document as this deployment answers it: `topic` accepts exactly the followed
+/// topics, so a client (or a contract tester) knows which values are valid.
+pub fn openapi_for(topics: &[Topic]) -> Vec<u8> {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(OPENAPI_JSON) else {
+        return OPENAPI_JSON.as_bytes().to_vec();
+    };
+    let names: Vec<serde_json::Value> = topics.iter().map(|t| t.as_str().into()).collect();
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for op in paths.values_mut().filter_map(|p| p.get_mut("get")) {
+            let params = op.get_mut("parameters").and_then(|p| p.as_array_mut());
+            for param in params.into_iter().flatten() {
+                if param.get("name").and_then(|n| n.as_str()) == Some("topic") {
+                    if let Some(schema) = param.get_mut("schema").and_then(|s| s.as_object_mut()) {
+                        schema.insert("enum".into(), names.clone().into());
+                        if let Some(first) = names.first() {
+                            schema.insert("default".into(), first.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    serde_json::to_vec(&doc).unwrap_or_else(|_| OPENAPI_JSON.as_bytes().to_vec())
 }
 
 /// The router, with CORS for GET from any origin and gzip/br compression when asked.
@@ -296,10 +325,13 @@ async fn dashboard(headers: HeaderMap) -> Response {
     resp
 }
 
-async fn openapi(headers: HeaderMap) -> Response {
+async fn openapi<R: FeedReader + KeyPoolReader>(
+    State(st): State<Arc<ApiState<R>>>,
+    headers: HeaderMap,
+) -> Response {
     cached_response(
         &headers,
-        OPENAPI_JSON.as_bytes().to_vec(),
+        st.openapi.clone(),
         "application/json",
         "public, max-age=3600",
     )
