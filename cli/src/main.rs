@@ -1,6 +1,7 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
 mod keys;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,28 @@ enum Command {
         /// Topics to reindex (default: every topic in SEARCH_QUERIES).
         #[arg(long = "topic")]
         topics: Vec<String>,
+    },
+    /// Import videos from JSON Lines (a file, or - for stdin): one video per line in the API's
+    /// Video shape plus "topic". Bad lines are reported with their numbers; the good ones are
+    /// stored. Prints a JSON summary; exits 1 when any line was bad.
+    Import {
+        /// The file to read, or - for standard input.
+        file: String,
+        /// Topic for lines without a "topic" field.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Stop at the first bad line (the lines before it are stored).
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Export stored videos as JSON Lines, newest first, topic by topic.
+    Export {
+        /// Topics to export (default: every topic in SEARCH_QUERIES).
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        /// Only videos published at or after this RFC 3339 date-time.
+        #[arg(long)]
+        since: Option<String>,
     },
     /// Manage the DynamoDB table.
     Table {
@@ -146,6 +169,12 @@ async fn main() -> ExitCode {
             }
         }
         Command::Keys { command } => keys::run(&app, command).await,
+        Command::Import {
+            file,
+            topic,
+            strict,
+        } => transfer::import(&app, &file, topic, strict).await,
+        Command::Export { topics, since } => transfer::export(&app, &topics, since).await,
         Command::Table {
             command: TableCommand::Create,
         } => match tubefeed_dynamo::create_table(app.store.client(), app.store.table()).await {
