@@ -32,6 +32,8 @@ cargo build --release -p tubefeed >&2
 echo
 "$target/release/examples/ingest_bench"
 echo
+"$target/release/examples/write_bench"
+echo
 rm -f "$run/bench-tables"
 BENCH_TABLE_FILE="$run/bench-tables" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
 if [ -z "${BENCH_SKIP_QUOTA:-}" ] && [ -x "$target/release/examples/quota_day" ]; then

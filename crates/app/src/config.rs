@@ -53,6 +53,8 @@ pub struct Config {
     pub page_token_secret: Option<PageTokenSecret>,
     /// How long the API may serve a first page from the warm process.
     pub api_first_page_cache: Duration,
+    /// `DYNAMODB_MAX_INFLIGHT`: batch requests one upsert keeps in flight (writes and reads).
+    pub store_inflight: usize,
 }
 
 /// `PAGE_TOKEN_SECRET` (literal) or `PAGE_TOKEN_SECRET_ID` (Secrets Manager).
@@ -188,6 +190,13 @@ impl Config {
             0,
             300,
         )?));
+        let store_inflight = parse_num(
+            "DYNAMODB_MAX_INFLIGHT",
+            get("DYNAMODB_MAX_INFLIGHT"),
+            tubefeed_dynamo::DEFAULT_WRITE_CONCURRENCY as u32,
+            1,
+            64,
+        )? as usize;
         Ok(Self {
             table_name,
             topics,
@@ -198,6 +207,7 @@ impl Config {
             fetch,
             page_token_secret,
             api_first_page_cache,
+            store_inflight,
         })
     }
 }

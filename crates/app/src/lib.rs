@@ -121,7 +121,8 @@ impl App {
         let store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
-        );
+        )
+        .with_write_concurrency(config.store_inflight);
         Self { config, store, sdk }
     }
 

@@ -32,8 +32,9 @@ type Item = HashMap<String, AttributeValue>;
 
 impl DynamoStore {
     /// The stored items of these videos under `topic`, by id, and the read units spent.
-    /// BatchGetItem in chunks of 100 (duplicate ids are asked once: DynamoDB rejects a request
-    /// naming a key twice), retrying unprocessed keys with jittered backoff. The fetcher reads
+    /// BatchGetItem in chunks of 100, up to `write_concurrency` in flight (duplicate ids are
+    /// asked once: DynamoDB rejects a request naming a key twice), retrying unprocessed keys
+    /// with jittered backoff. The fetcher reads
     /// consistently (it decides what to write); the API does not.
     pub(crate) async fn video_items<'a>(
         &self,
@@ -41,63 +42,87 @@ impl DynamoStore {
         ids: impl Iterator<Item = &'a str>,
         consistent: bool,
     ) -> Result<(HashMap<String, VideoItem>, f64), StoreError> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
         let mut seen = std::collections::HashSet::new();
         let ids: Vec<&str> = ids.filter(|id| seen.insert(*id)).collect();
-        let mut found = HashMap::with_capacity(ids.len());
+        // Owned chunks: futures over borrowed slices trip the `Send` checks of the async traits.
+        let chunks: Vec<Vec<String>> = ids
+            .chunks(GET_BATCH)
+            .map(|c| c.iter().map(|s| (*s).to_owned()).collect())
+            .collect();
+        stream::iter(chunks)
+            .map(|chunk| self.get_chunk(topic, chunk, consistent))
+            .buffer_unordered(self.write_concurrency)
+            .try_fold(
+                (HashMap::with_capacity(ids.len()), 0.0),
+                |(mut found, ru), (items, chunk_ru)| async move {
+                    found.extend(items);
+                    Ok((found, ru + chunk_ru))
+                },
+            )
+            .await
+    }
+
+    /// One BatchGetItem of at most 100 keys, retrying unprocessed keys with jittered backoff.
+    async fn get_chunk(
+        &self,
+        topic: &Topic,
+        chunk: Vec<String>,
+        consistent: bool,
+    ) -> Result<(Vec<(String, VideoItem)>, f64), StoreError> {
+        let keys: Vec<Item> = chunk
+            .iter()
+            .map(|id| {
+                HashMap::from([
+                    (PK.to_owned(), AttributeValue::S(video_pk(id))),
+                    (SK.to_owned(), AttributeValue::S(topic_sk(topic))),
+                ])
+            })
+            .collect();
+        let mut pending = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(consistent)
+                .build()
+                .map_err(|e| build_error("KeysAndAttributes", e))?,
+        );
+        let mut found = Vec::with_capacity(chunk.len());
         let mut read_units = 0.0;
-        for chunk in ids.chunks(GET_BATCH) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|id| {
-                    HashMap::from([
-                        (PK.to_owned(), AttributeValue::S(video_pk(id))),
-                        (SK.to_owned(), AttributeValue::S(topic_sk(topic))),
-                    ])
-                })
-                .collect();
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(consistent)
-                    .build()
-                    .map_err(|e| build_error("KeysAndAttributes", e))?,
-            );
-            let mut attempt = 0;
-            while let Some(req) = pending.take() {
-                if attempt > 0 {
-                    backoff(attempt).await;
-                }
-                if attempt >= MAX_ATTEMPTS {
-                    return Err(StoreError::Unprocessed(req.keys().len()));
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, req)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                read_units += out
-                    .consumed_capacity()
-                    .iter()
-                    .filter_map(|c| c.capacity_units())
-                    .sum::<f64>();
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let vi: VideoItem = serde_dynamo::from_item(item)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    found.insert(vi.id.clone(), vi);
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
+        let mut attempt = 0;
+        while let Some(req) = pending.take() {
+            if attempt > 0 {
+                backoff(attempt).await;
             }
+            if attempt >= MAX_ATTEMPTS {
+                return Err(StoreError::Unprocessed(req.keys().len()));
+            }
+            attempt += 1;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, req)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| sdk_error("BatchGetItem", e))?;
+            read_units += out
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum::<f64>();
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let vi: VideoItem = serde_dynamo::from_item(item)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                found.push((vi.id.clone(), vi));
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
         }
         Ok((found, read_units))
     }
