@@ -4,7 +4,7 @@
 
 use std::time::Duration as StdDuration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tubefeed_core::{ApiKey, FetchSettings, FetchStateStore, Fetcher, StaticKeyRing, Topic};
 use tubefeed_dynamo::DynamoStore;
@@ -122,7 +122,7 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     ctl.advance(Duration::seconds(lease.as_secs() as i64 + 1));
     ctl.set_faults(FaultPlan::default());
     let s2 = fetcher(store.clone())
-        .run(&[topic.clone()], ctl.now())
+        .run(std::slice::from_ref(&topic), ctl.now())
         .await;
     assert!(s2.ok, "{s2:?}");
     assert_eq!(stored(&store).await, (300, 300));
