@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Runs `make dev` headless from a clean clone of this repository, waits until the printed API
-# URL serves videos, stops it with SIGTERM (what Ctrl-C does in a terminal) and checks that no
-# process it started is left behind. Used by `make test`.
+# Runs `make dev` headless from a clean clone of this repository, waits until it has started
+# everything (and, in `term` mode, until the printed API URL serves videos), stops it, and checks
+# that no process it started is left behind. Used by `make test`. Modes:
+#   term       SIGTERM to the process group
+#   int-twice  Ctrl-C, and Ctrl-C again while it is stopping (SIGINT to the group, twice)
+#   hup        the terminal goes away (SIGHUP to the group)
 set -euo pipefail
+mode=${1:-term}
+case "$mode" in term | int-twice | hup) ;; *) echo "usage: dev-smoke.sh [term|int-twice|hup]" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work=$(mktemp -d)
 clone="$work/tubefeed"
@@ -14,12 +19,25 @@ port() { "$root/scripts/services.sh" free-port; }
 export DDB_PORT=$(port) SIM_PORT=$(port) LAMBDA_PORT=$(port) FETCH_EVERY=3
 log="$work/dev.log"
 
-setsid make -C "$clone" dev >"$log" 2>&1 &
+# A session of its own, as a terminal would give it, with SIGINT at its default: a shell's
+# background jobs start with SIGINT ignored, and an ignored signal cannot be trapped.
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' make -C "$clone" dev >"$log" 2>&1 &
 pgid=$!
 # Wait for the whole process group, not just make: make exits on SIGTERM at once while
 # dev.sh is still stopping what it started.
 stop() {
-  kill -TERM -- "-$pgid" 2>/dev/null || true
+  case "$mode" in
+    term) kill -TERM -- "-$pgid" 2>/dev/null || true ;;
+    hup) kill -HUP -- "-$pgid" 2>/dev/null || true ;;
+    int-twice)
+      kill -INT -- "-$pgid" 2>/dev/null || true
+      for _ in $(seq 50); do grep -q "dev: stopping" "$log" && break; sleep 0.1; done
+      kill -INT -- "-$pgid" 2>/dev/null || true
+      ;;
+  esac
   for _ in $(seq 300); do
     ps -eo pgid= | grep -qw -- "$pgid" || break
     sleep 0.1
@@ -37,6 +55,7 @@ done
 [ -n "$url" ] || { echo "dev-smoke: no API URL printed" >&2; tail -n 30 "$log" >&2; exit 1; }
 echo "dev-smoke: make dev printed $url" >&2
 
+if [ "$mode" = term ]; then
 items=0
 for _ in $(seq 120); do
   items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
@@ -45,6 +64,7 @@ for _ in $(seq 120); do
 done
 [ "$items" -gt 0 ] || { echo "dev-smoke: the API never served videos" >&2; tail -n 30 "$log" >&2; exit 1; }
 echo "dev-smoke: the API serves videos" >&2
+fi
 
 stop
 grep -q "dev: stopped" "$log" || { echo "dev-smoke: make dev did not report a clean stop" >&2; tail -n 20 "$log" >&2; exit 1; }
@@ -58,4 +78,4 @@ left=$(sed '/^$/d' <<<"$left")
 if [ -n "$left" ]; then
   echo "dev-smoke: processes left behind:" >&2; echo "$left" >&2; exit 1
 fi
-echo "dev-smoke: stopped cleanly, nothing left behind" >&2
+echo "dev-smoke ($mode): stopped cleanly, nothing left behind" >&2

@@ -2,7 +2,8 @@
 # `make dev`: the whole system locally in one command.
 #   DynamoDB Local (data kept in .local/dev-ddb), the table, the YouTube simulator (or real
 #   YouTube when YOUTUBE_API_KEYS is set), both Lambdas under `cargo lambda watch`, a fetch
-#   every few seconds, and the URLs. Ctrl-C (or SIGTERM) stops everything it started.
+#   every few seconds, and the URLs. Ctrl-C (or SIGTERM, or the terminal closing) stops everything
+#   it started, also when Ctrl-C is pressed again while it stops.
 # Ports: DDB_PORT (8000), SIM_PORT (8085), LAMBDA_PORT (9000); FETCH_EVERY seconds (10).
 # Every server binds 127.0.0.1 (DynamoDB Local has no bind option; it is reached on 127.0.0.1).
 set -euo pipefail
@@ -22,8 +23,11 @@ run="$root/.local/run"; mkdir -p "$run"
 pids=()
 sleep_pid=""
 cleanup() {
-  trap - EXIT INT TERM
-  echo "dev: stopping" >&2
+  # Stopping must finish even when Ctrl-C is pressed again or the terminal goes away meanwhile:
+  # ignore those signals from here on. Messages may have nowhere to go (a closed terminal).
+  trap '' INT TERM HUP
+  trap - EXIT
+  echo "dev: stopping" >&2 || true
   [ -n "$sleep_pid" ] && kill "$sleep_pid" 2>/dev/null || true
   for p in "${pids[@]}"; do
     # Each background job leads its own process group: end the whole group (cargo lambda
@@ -35,11 +39,12 @@ cleanup() {
     kill -KILL -- "-$p" 2>/dev/null || true
   done
   scripts/services.sh stop ddb || true
-  echo "dev: stopped" >&2
+  echo "dev: stopped" >&2 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # Background jobs in their own process groups, so cleanup can end their children too.
 set -m

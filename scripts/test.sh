@@ -56,4 +56,6 @@ for fn in FetchVideosFunction VideosApiFunction; do
 done
 
 echo "== make dev from a clean clone (headless)" >&2
-scripts/dev-smoke.sh
+scripts/dev-smoke.sh term
+scripts/dev-smoke.sh int-twice
+scripts/dev-smoke.sh hup
