@@ -28,7 +28,7 @@ export RUST_LOG=${RUST_LOG:-warn}
 
 target="${CARGO_TARGET_DIR:-$root/target}"
 cargo build --release --examples -p tubefeed-app >&2
-cargo build --release -p tubefeed >&2
+cargo build --release -p tubefeed -p youtube-sim >&2
 echo
 "$target/release/examples/ingest_bench"
 echo
@@ -103,3 +103,53 @@ echo
 echo "| videos | request | p50 | p99 | p50 / feed p50 |"
 echo "|---:|---|---:|---:|---:|"
 while read -r size table; do latency_rows "$size" "$table"; done <"$run/bench-tables"
+
+# Soak: `tubefeed serve` under load for SOAK_SECONDS while `tubefeed fetch` ingests new videos
+# from the simulator every 3 s. Loopback only; wrk and the fetch loop end by themselves.
+soak_seconds=${SOAK_SECONDS:-60}
+sim_port=$(scripts/services.sh free-port)
+"$target/release/youtube-sim" --port "$sim_port" --topics cricket --rate-per-minute 120 \
+  --backfill-minutes 30 --keys sim-key-1 --daily-calls-per-key 1000000 </dev/null >"$run/soak-sim.log" 2>&1 &
+serve_pids+=($!)
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$sim_port/_sim/state" >/dev/null 2>&1 && break; sleep 0.1; done
+soak_table="soak-$$-$RANDOM"
+soak_env=(TABLE_NAME="$soak_table" SEARCH_QUERIES=cricket YOUTUBE_API_KEYS=sim-key-1
+  YOUTUBE_API_BASE_URL="http://127.0.0.1:$sim_port/youtube/v3" YOUTUBE_DAILY_CALLS_PER_KEY=1000000
+  FETCH_BACKFILL_PAGES=10 AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test RUST_LOG=warn)
+env "${soak_env[@]}" "$target/release/tubefeed" table create >/dev/null
+env "${soak_env[@]}" "$target/release/tubefeed" fetch >/dev/null
+start_serve 1 "$soak_table"
+serve_pid=${serve_pids[-1]}
+rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+rss_start=$(rss "$serve_pid")
+fetches=0
+(
+  end=$((SECONDS + soak_seconds))
+  while [ $SECONDS -lt $end ]; do
+    env "${soak_env[@]}" "$target/release/tubefeed" fetch >>"$run/soak-fetch.log" 2>&1 || echo "fetch failed" >>"$run/soak-fetch.log"
+    sleep 3
+  done
+) &
+fetch_loop=$!
+cat >"$run/soak.lua" <<'LUA'
+local paths = { "/videos?limit=20", "/search?q=highl&limit=20", "/search?q=crick+live&limit=20",
+  "/videos?limit=50&order=asc", "/health", "/search?q=%E0%A4%95%E0%A5%8D%E0%A4%B0&limit=10" }
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end
+LUA
+out=$(wrk -t2 -c16 -d"${soak_seconds}s" --latency -s "$run/soak.lua" "$base")
+wait "$fetch_loop" || true
+rss_end=$(rss "$serve_pid")
+fetches=$(grep -c '"ok":true' "$run/soak-fetch.log" || true)
+failed=$(grep -c 'fetch failed' "$run/soak-fetch.log" || true)
+requests=$(awk '/requests in/ {print $1}' <<<"$out")
+errors=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
+sockerr=$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out"); sockerr=${sockerr:-0}
+p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+echo
+echo "## Soak: tubefeed serve under load (wrk 2×16, ${soak_seconds} s, mixed routes, first-page cache 1 s) while tubefeed fetch ingests every 3 s"
+echo
+echo "| requests | errors (non-2xx/3xx + socket) | p50 | p99 | fetch runs ok / failed | serve RSS start | serve RSS end |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+echo "| $requests | $((errors + sockerr)) | $p50 | $p99 | $fetches / $failed | $rss_start | $rss_end |"
