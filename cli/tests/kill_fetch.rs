@@ -1,0 +1,123 @@
+//! `tubefeed fetch` killed with SIGKILL half-way through a run: nothing stored twice, the
+//! watermark never ahead of what is stored, and the next run — once the dead run's lease has
+//! expired — stores everything.
+
+use std::collections::HashSet;
+use std::process::Stdio;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use tokio::process::Command;
+use tubefeed_core::{FetchStateStore, Topic};
+use tubefeed_dynamo::DynamoStore;
+use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
+use youtube_sim::{FaultPlan, SimConfig, SimHandle};
+
+const LEASE_SECONDS: u64 = 10;
+
+fn fetch(table: &str, sim: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tubefeed"));
+    c.arg("fetch")
+        .env("TABLE_NAME", table)
+        .env("SEARCH_QUERIES", "cricket")
+        .env("YOUTUBE_API_KEYS", "sim-key-1")
+        .env("YOUTUBE_API_BASE_URL", sim)
+        .env("YOUTUBE_DAILY_CALLS_PER_KEY", "100000")
+        .env("FETCH_BACKFILL_PAGES", "20")
+        .env("FETCH_LEASE_SECONDS", LEASE_SECONDS.to_string())
+        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    c
+}
+
+/// (feed-index items, distinct ids) of the topic.
+async fn stored(store: &DynamoStore) -> (usize, usize) {
+    let (mut items, mut ids, mut start) = (0, HashSet::new(), None);
+    loop {
+        let out = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .index_name("published_at")
+            .key_condition_expression("feed_pk = :p")
+            .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for i in out.items.unwrap_or_default() {
+            items += 1;
+            if let Some(AttributeValue::S(id)) = i.get("id") {
+                ids.insert(id.clone());
+            }
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return (items, ids.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn fetch_killed_half_way_loses_nothing_and_the_next_run_recovers() {
+    let sim = SimHandle::start(SimConfig {
+        faults: FaultPlan {
+            slow_ms: Some(300),
+            ..FaultPlan::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let ctl = sim.control();
+    let now = Utc::now();
+    ctl.add_burst(
+        "cricket",
+        400,
+        now - chrono::Duration::hours(4),
+        chrono::Duration::seconds(30),
+    );
+    let table = fresh_table(&dynamodb_client()).await;
+    let store = DynamoStore::new(dynamodb_client(), table.clone());
+    let topic = Topic::parse("cricket").unwrap();
+
+    let mut first = fetch(&table, &sim.base_url).spawn().unwrap();
+    // Half-way: YouTube has answered three of the eight pages.
+    while ctl.calls().total < 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.kill().await.unwrap();
+
+    let (items, distinct) = stored(&store).await;
+    assert_eq!(items, distinct, "a video stored twice");
+    assert!(items < 400, "the run was not cut short ({items} stored)");
+    if let Some(w) = store.load(&topic).await.unwrap().watermark {
+        assert!(items > 0, "watermark {w} with nothing stored");
+    }
+
+    // A run within the dead run's lease yields; one after it stores the rest.
+    ctl.set_faults(FaultPlan::default());
+    let held = fetch(&table, &sim.base_url).output().await.unwrap();
+    let line = String::from_utf8_lossy(&held.stdout);
+    assert!(
+        line.contains("locked"),
+        "the lease should still hold: {line}"
+    );
+    tokio::time::sleep(Duration::from_secs(LEASE_SECONDS + 1)).await;
+    let next = fetch(&table, &sim.base_url).output().await.unwrap();
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stdout)
+    );
+    assert_eq!(stored(&store).await, (400, 400));
+}
