@@ -133,3 +133,145 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
         "the watermark is the newest stored video"
     );
 }
+
+/// Feed-index items of the topic by publication time (RFC 3339 millis), to compare with the
+/// watermark.
+async fn stored_times(store: &DynamoStore) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let page = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .index_name("published_at")
+            .key_condition_expression("feed_pk = :p")
+            .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        for i in page.items.unwrap_or_default() {
+            if let Some(AttributeValue::S(t)) = i.get("published_at") {
+                out.push(t.clone());
+            }
+        }
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
+/// One YouTube fault during a first run of 250 videos, then a clean run. After the faulty run:
+/// nothing stored twice, and every video at or before the watermark (if one was set) stored.
+/// After the clean run: all 250, once each, and the watermark at the newest.
+async fn youtube_fault_then_recovery(name: &str, fault: FaultPlan, calls_left: Option<u32>) {
+    const N: usize = 250;
+    let sim = SimHandle::start(SimConfig {
+        clock: ClockMode::Manual(t0()),
+        faults: fault,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let ctl = sim.control();
+    let first = t0() - Duration::hours(3);
+    ctl.add_burst("cricket", N, first, Duration::seconds(30));
+    if let Some(n) = calls_left {
+        ctl.set_key_calls_left("sim-key-1", n);
+    }
+    let client = tubefeed_testkit::dynamodb_client();
+    let table = tubefeed_testkit::fresh_table(&client).await;
+    let store = DynamoStore::new(client, table);
+    let fetcher = Fetcher {
+        source: YouTubeClient::new(ClientSettings {
+            base_url: sim.base_url.clone(),
+            timeout: StdDuration::from_millis(250),
+            max_retries: 2,
+            min_backoff: StdDuration::from_millis(1),
+            max_backoff: StdDuration::from_millis(5),
+            ..Default::default()
+        })
+        .unwrap(),
+        videos: store.clone(),
+        state: store.clone(),
+        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 10_000),
+        settings: FetchSettings {
+            backfill_pages: 20,
+            lease_ttl: StdDuration::from_secs(60),
+            ..Default::default()
+        },
+    };
+    let topic = Topic::parse("cricket").unwrap();
+
+    let _ = fetcher.run(std::slice::from_ref(&topic), ctl.now()).await;
+    let times = stored_times(&store).await;
+    let (items, distinct) = stored(&store).await;
+    assert_eq!(items, distinct, "{name}: a video stored twice");
+    if let Some(w) = store.load(&topic).await.unwrap().watermark {
+        let due = (0..N)
+            .filter(|i| first + Duration::seconds(30 * *i as i64) <= w)
+            .count();
+        let key = w.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let have = times.iter().filter(|t| **t <= key).count();
+        assert_eq!(
+            have, due,
+            "{name}: the watermark {w} is ahead of what is stored"
+        );
+    }
+
+    ctl.set_faults(FaultPlan::default());
+    ctl.set_key_calls_left("sim-key-1", 10_000);
+    ctl.advance(Duration::seconds(61));
+    let s = fetcher.run(std::slice::from_ref(&topic), ctl.now()).await;
+    assert!(s.ok, "{name}: {s:?}");
+    assert_eq!(stored(&store).await, (N, N), "{name}: after recovery");
+    assert_eq!(
+        store.load(&topic).await.unwrap().watermark,
+        Some(first + Duration::seconds(30 * (N as i64 - 1))),
+        "{name}: the watermark is the newest stored video"
+    );
+}
+
+#[tokio::test]
+async fn youtube_5xx_from_the_third_call_on() {
+    let fault = FaultPlan {
+        server_error_after_calls: Some(2),
+        ..FaultPlan::default()
+    };
+    youtube_fault_then_recovery("5xx", fault, None).await;
+}
+
+#[tokio::test]
+async fn youtube_truncated_bodies() {
+    let fault = FaultPlan {
+        malformed_after_calls: Some(1),
+        malformed_count: Some(50),
+        ..FaultPlan::default()
+    };
+    youtube_fault_then_recovery("truncated", fault, None).await;
+}
+
+#[tokio::test]
+async fn youtube_slow_past_the_timeout() {
+    let fault = FaultPlan {
+        slow_ms: Some(600),
+        ..FaultPlan::default()
+    };
+    youtube_fault_then_recovery("slow", fault, None).await;
+}
+
+#[tokio::test]
+async fn youtube_quota_exhausted_mid_run() {
+    youtube_fault_then_recovery("quota", FaultPlan::default(), Some(2)).await;
+}
+
+#[tokio::test]
+async fn youtube_answering_half_its_calls_with_500() {
+    let fault = FaultPlan {
+        status_500_fraction: 0.5,
+        ..FaultPlan::default()
+    };
+    youtube_fault_then_recovery("500 half", fault, None).await;
+}
