@@ -108,8 +108,8 @@ while read -r size table; do latency_rows "$size" "$table"; done <"$run/bench-ta
 # from the simulator every 3 s. Loopback only; wrk and the fetch loop end by themselves.
 soak_seconds=${SOAK_SECONDS:-60}
 sim_port=$(scripts/services.sh free-port)
-"$target/release/youtube-sim" --port "$sim_port" --topics cricket --rate-per-minute 120 \
-  --backfill-minutes 30 --keys sim-key-1 --daily-calls-per-key 1000000 </dev/null >"$run/soak-sim.log" 2>&1 &
+"$target/release/youtube-sim" --port "$sim_port" --topics cricket --rate-per-minute 30 \
+  --backfill-minutes 10 --keys sim-key-1 --daily-calls-per-key 1000000 </dev/null >"$run/soak-sim.log" 2>&1 &
 serve_pids+=($!)
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$sim_port/_sim/state" >/dev/null 2>&1 && break; sleep 0.1; done
 soak_table="soak-$$-$RANDOM"
@@ -138,7 +138,7 @@ local paths = { "/videos?limit=20", "/search?q=highl&limit=20", "/search?q=crick
 local i = 0
 request = function() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end
 LUA
-out=$(wrk -t2 -c16 -d"${soak_seconds}s" --latency -s "$run/soak.lua" "$base")
+out=$(wrk -t2 -c8 -d"${soak_seconds}s" --latency -s "$run/soak.lua" "$base")
 wait "$fetch_loop" || true
 rss_end=$(rss "$serve_pid")
 fetches=$(grep -c '"ok":true' "$run/soak-fetch.log" || true)
@@ -148,7 +148,7 @@ errors=$(awk '/Non-2xx or 3xx/ {print $NF}' <<<"$out"); errors=${errors:-0}
 sockerr=$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' <<<"$out"); sockerr=${sockerr:-0}
 p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
 echo
-echo "## Soak: tubefeed serve under load (wrk 2×16, ${soak_seconds} s, mixed routes, first-page cache 1 s) while tubefeed fetch ingests every 3 s"
+echo "## Soak: tubefeed serve under load (wrk 2×8, ${soak_seconds} s, mixed routes, first-page cache 1 s) while tubefeed fetch ingests every 3 s"
 echo
 echo "| requests | errors (non-2xx/3xx + socket) | p50 | p99 | fetch runs ok / failed | serve RSS start | serve RSS end |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
