@@ -2,11 +2,9 @@
 //! watermark never ahead of what is stored, and the next run — once the dead run's lease has
 //! expired — stores everything.
 
-use std::collections::HashSet;
 use std::process::Stdio;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use tokio::process::Command;
 use tubefeed_core::{FetchStateStore, Topic};
@@ -41,30 +39,7 @@ fn fetch(table: &str, sim: &str) -> Command {
 
 /// (feed-index items, distinct ids) of the topic.
 async fn stored(store: &DynamoStore) -> (usize, usize) {
-    let (mut items, mut ids, mut start) = (0, HashSet::new(), None);
-    loop {
-        let out = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .index_name("published_at")
-            .key_condition_expression("feed_pk = :p")
-            .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for i in out.items.unwrap_or_default() {
-            items += 1;
-            if let Some(AttributeValue::S(id)) = i.get("id") {
-                ids.insert(id.clone());
-            }
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return (items, ids.len());
-        }
-    }
+    tubefeed_testkit::feed_counts(store.client(), store.table(), "cricket").await
 }
 
 #[tokio::test]

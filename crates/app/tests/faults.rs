@@ -18,34 +18,9 @@ fn t0() -> DateTime<Utc> {
         .unwrap()
 }
 
-/// Feed-index items of the topic, and how many distinct videos they are.
+/// (feed-index items, distinct videos) of the topic.
 async fn stored(store: &DynamoStore) -> (usize, usize) {
-    let mut ids = std::collections::HashSet::new();
-    let mut items = 0;
-    let mut start = None;
-    loop {
-        let out = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .index_name("published_at")
-            .key_condition_expression("feed_pk = :p")
-            .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for i in out.items.unwrap_or_default() {
-            items += 1;
-            if let Some(AttributeValue::S(id)) = i.get("id") {
-                ids.insert(id.clone());
-            }
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return (items, ids.len());
-        }
-    }
+    tubefeed_testkit::feed_counts(store.client(), store.table(), "cricket").await
 }
 
 #[tokio::test]
@@ -134,33 +109,16 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     );
 }
 
-/// Feed-index items of the topic by publication time (RFC 3339 millis), to compare with the
-/// watermark.
+/// Publication times (RFC 3339 millis) of the topic's stored videos.
 async fn stored_times(store: &DynamoStore) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .query()
-            .table_name(store.table())
-            .index_name("published_at")
-            .key_condition_expression("feed_pk = :p")
-            .expression_attribute_values(":p", AttributeValue::S("T#cricket".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        for i in page.items.unwrap_or_default() {
-            if let Some(AttributeValue::S(t)) = i.get("published_at") {
-                out.push(t.clone());
-            }
-        }
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return out;
-        }
-    }
+    tubefeed_testkit::feed_items(store.client(), store.table(), "cricket")
+        .await
+        .into_iter()
+        .filter_map(|i| match i.get("published_at") {
+            Some(AttributeValue::S(t)) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One YouTube fault during a first run of 250 videos, then a clean run. After the faulty run:

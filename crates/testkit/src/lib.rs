@@ -25,6 +25,11 @@ pub fn dynamodb_endpoint() -> String {
 
 /// A client for DynamoDB Local with dummy credentials.
 pub fn dynamodb_client() -> Client {
+    client_for(&dynamodb_endpoint())
+}
+
+/// A client for the DynamoDB at `endpoint` with dummy credentials.
+pub fn client_for(endpoint: &str) -> Client {
     let conf = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -35,9 +40,50 @@ pub fn dynamodb_client() -> Client {
             None,
             "tubefeed-testkit",
         ))
-        .endpoint_url(dynamodb_endpoint())
+        .endpoint_url(endpoint)
         .build();
     Client::from_conf(conf)
+}
+
+/// Every item of a topic's feed index (`published_at`), oldest first: what the API would list.
+pub async fn feed_items(
+    client: &Client,
+    table: &str,
+    topic: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .query()
+            .table_name(table)
+            .index_name("published_at")
+            .key_condition_expression("feed_pk = :p")
+            .expression_attribute_values(":p", AttributeValue::S(format!("T#{topic}")))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("feed index query");
+        out.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return out;
+        }
+    }
+}
+
+/// (items, distinct video ids) of a topic's feed index: equal when no video is stored twice.
+pub async fn feed_counts(client: &Client, table: &str, topic: &str) -> (usize, usize) {
+    let items = feed_items(client, table, topic).await;
+    let ids: std::collections::HashSet<String> = items
+        .iter()
+        .filter_map(|i| match i.get("id") {
+            Some(aws_sdk_dynamodb::types::AttributeValue::S(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    (items.len(), ids.len())
 }
 
 pub const SECRETS_MANAGER_VAR: &str = "TUBEFEED_TEST_SECRETS_MANAGER";
