@@ -46,7 +46,9 @@ impl BudgetPolicy {
 pub struct PoolView {
     /// Keys in the current list.
     pub keys_total: u32,
-    /// Keys not set aside as invalid (resting ones included: they come back today or at reset).
+    /// Keys that can still make a call before the next reset: not invalid, not exhausted, with
+    /// calls left in the table's count (briefly rate-limited ones included: they come back
+    /// today). Always agrees with `calls_left_today`: zero keys exactly when zero calls.
     pub keys_usable: u32,
     /// What the usable keys may still spend before the next reset, as counted in the table;
     /// keys YouTube reported exhausted count zero.

@@ -343,11 +343,15 @@ impl<S: KeySource> DynamoKeyRing<S> {
         };
         for (_, row) in &snap.keys {
             match row.state(&snap.version, budget, now) {
-                KeyState::Invalid => {}
-                KeyState::Exhausted { .. } => view.keys_usable += 1,
+                // Neither can make a call before the reset: counting them as usable made the
+                // summary claim keys that `calls_left_today` showed were spent.
+                KeyState::Invalid | KeyState::Exhausted { .. } => {}
                 KeyState::Available | KeyState::RateLimited { .. } => {
-                    view.keys_usable += 1;
-                    view.calls_left_today += u64::from(budget.saturating_sub(row.calls_on(&today)));
+                    let left = budget.saturating_sub(row.calls_on(&today));
+                    if left > 0 {
+                        view.keys_usable += 1;
+                        view.calls_left_today += u64::from(left);
+                    }
                 }
             }
         }
