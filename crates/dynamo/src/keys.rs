@@ -23,7 +23,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use tracing::{debug, info};
-use tubefeed_core::budget::{Bank, BudgetPolicy, PoolView, RunBudget, plan};
+use tubefeed_core::budget::{Bank, BudgetPolicy, PollPrice, PoolView, RunBudget, plan_run};
 use tubefeed_core::key_source::key_list_version;
 use tubefeed_core::keys::{next_pacific_midnight, pacific_day};
 use tubefeed_core::{
@@ -596,7 +596,7 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
 
     async fn open_run(
         &self,
-        calls_per_poll: u32,
+        price: PollPrice,
         now: DateTime<Utc>,
     ) -> Result<RunBudget, KeyRingError> {
         for _ in 0..8 {
@@ -605,7 +605,7 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
                 return Err(KeyRingError::NoKeys);
             }
             let view = self.pool_view(&snap, now);
-            let (budget, bank) = plan(&self.policy, &view, snap.bank, calls_per_poll, now);
+            let (budget, bank) = plan_run(&self.policy, &view, snap.bank, price, now);
             if self.write_bank(&snap, snap.bank, bank).await? {
                 return Ok(budget);
             }
