@@ -95,7 +95,7 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let summary = tubefeed_app::run_cycle(&fetcher, &app.config.topics).await;
+            let summary = tubefeed_app::run_cycle(&fetcher, &app.config.topic_weights).await;
             match serde_json::to_string(&summary) {
                 Ok(line) => println!("{line}"),
                 Err(e) => eprintln!("tubefeed: could not print the summary: {e}"),

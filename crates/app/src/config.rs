@@ -43,6 +43,8 @@ pub enum KeySource {
 pub struct Config {
     pub table_name: String,
     pub topics: Vec<Topic>,
+    /// The same topics with their polling weights (`cricket:3` → 3; 1 when not given).
+    pub topic_weights: Vec<(Topic, u32)>,
     pub youtube_base_url: String,
     pub keys: KeySource,
     pub daily_calls_per_key: u32,
@@ -96,8 +98,8 @@ impl Config {
         }
 
         let topics_raw = get("SEARCH_QUERIES").unwrap_or_else(|| DEFAULT_TOPICS.to_owned());
-        let topics = Topic::parse_list(&topics_raw)
-            .map_err(|e| ConfigError::invalid("SEARCH_QUERIES", e.to_string()))?;
+        let topic_weights = parse_topics(&topics_raw)?;
+        let topics = topic_weights.iter().map(|(t, _)| t.clone()).collect();
 
         let youtube_base_url = get("YOUTUBE_API_BASE_URL")
             .unwrap_or_else(|| tubefeed_youtube_default_base().to_owned());
@@ -200,6 +202,7 @@ impl Config {
         Ok(Self {
             table_name,
             topics,
+            topic_weights,
             youtube_base_url,
             keys,
             daily_calls_per_key,
@@ -214,6 +217,40 @@ impl Config {
 
 fn tubefeed_youtube_default_base() -> &'static str {
     tubefeed_youtube::DEFAULT_BASE_URL
+}
+
+/// Highest accepted `SEARCH_QUERIES` weight.
+pub const MAX_TOPIC_WEIGHT: u32 = 100;
+
+/// `cricket:3,chess`: comma-separated topics, each with an optional `:weight` (a whole number
+/// 1..=100). A colon followed by anything but digits is part of the topic (`re:zero`).
+/// Duplicates are dropped, the first one kept.
+fn parse_topics(raw: &str) -> Result<Vec<(Topic, u32)>, ConfigError> {
+    let bad = |reason: String| ConfigError::invalid("SEARCH_QUERIES", reason);
+    let mut out: Vec<(Topic, u32)> = Vec::new();
+    for part in raw.split(',') {
+        let (name, weight) = match part.trim().rsplit_once(':') {
+            Some((name, w)) if !w.is_empty() && w.trim().bytes().all(|b| b.is_ascii_digit()) => {
+                let n: u32 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad(format!("weight of {:?} is too large", name.trim())))?;
+                if !(1..=MAX_TOPIC_WEIGHT).contains(&n) {
+                    return Err(bad(format!(
+                        "weight of {:?} must be between 1 and {MAX_TOPIC_WEIGHT}, got {n}",
+                        name.trim()
+                    )));
+                }
+                (name, n)
+            }
+            _ => (part, 1),
+        };
+        let topic = Topic::parse(name).map_err(|e| bad(e.to_string()))?;
+        if !out.iter().any(|(t, _)| *t == topic) {
+            out.push((topic, weight));
+        }
+    }
+    Ok(out)
 }
 
 fn parse_keys(list: &str) -> Result<Vec<ApiKey>, ConfigError> {
@@ -319,6 +356,25 @@ mod tests {
             cfg(&[("FETCH_LOOKBACK_MINUTES", "-1")]).unwrap_err().var,
             "FETCH_LOOKBACK_MINUTES"
         );
+    }
+
+    #[test]
+    fn topics_take_optional_weights() {
+        let c = cfg(&[("SEARCH_QUERIES", "cricket:3, chess ,re:zero,cricket:5")]).unwrap();
+        let w: Vec<(&str, u32)> = c
+            .topic_weights
+            .iter()
+            .map(|(t, w)| (t.as_str(), *w))
+            .collect();
+        assert_eq!(w, [("cricket", 3), ("chess", 1), ("re:zero", 1)]);
+        assert_eq!(c.topics.len(), 3);
+        for bad in ["cricket:0", "cricket:101", ":3", "cricket:99999999999"] {
+            assert_eq!(
+                cfg(&[("SEARCH_QUERIES", bad)]).unwrap_err().var,
+                "SEARCH_QUERIES",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

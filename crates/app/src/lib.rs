@@ -169,7 +169,10 @@ impl App {
     }
 }
 
-/// One cycle over the configured topics.
-pub async fn run_cycle(fetcher: &AppFetcher, topics: &[tubefeed_core::Topic]) -> CycleSummary {
-    fetcher.run(topics, chrono::Utc::now()).await
+/// One cycle over the configured topics, with their weights.
+pub async fn run_cycle(
+    fetcher: &AppFetcher,
+    topics: &[(tubefeed_core::Topic, u32)],
+) -> CycleSummary {
+    fetcher.run_weighted(topics, chrono::Utc::now()).await
 }

@@ -304,7 +304,8 @@ async fn with_every_key_spent_two_runs_spend_at_most_one_call_then_none() {
             "{s:?}"
         );
         let budget = s.budget.as_ref().unwrap();
-        assert_eq!((budget.keys_usable, budget.calls_left_today), (2, 0));
+        // Spent keys are not "usable": the summary agrees with the calls left.
+        assert_eq!((budget.keys_usable, budget.calls_left_today), (0, 0));
     }
     assert_eq!(ctl.calls().total, 0, "YouTube is never asked");
 }
@@ -556,7 +557,9 @@ async fn the_pool_counts_for_health_come_from_the_table_alone() {
     let ring = DynamoKeyRing::new(store.clone(), EnvKeySource::new(keys.clone()), 100);
     let now = t0();
     assert_eq!(store.key_pool_counts(now).await.unwrap().total, 0);
-    ring.open_run(2, now).await.unwrap();
+    ring.open_run(tubefeed_core::budget::PollPrice::whole(2), now)
+        .await
+        .unwrap();
     ring.report(keys[0].fingerprint(), KeyOutcome::Exhausted, now)
         .await
         .unwrap();
@@ -605,22 +608,30 @@ async fn the_daily_budget_paces_runs_and_lets_a_burst_finish() {
     let first = fetcher.run(&[topic("cricket")], ctl.now()).await;
     assert!(first.ok && first.topics[0].skipped.is_none(), "{first:?}");
     let b = first.budget.as_ref().unwrap();
-    // 100 calls over the 20 h left, 2 calls a poll: one poll every 24 min.
-    assert_eq!(b.effective_interval_seconds, Some(1440));
+    // 100 calls over the 20 h left, one call a poll (the sweep folds into a quiet topic's
+    // head): one poll every 12 min.
+    assert_eq!(b.effective_interval_seconds, Some(720));
 
-    // A minute later the pool cannot afford a poll: nothing is spent.
+    // A minute later the topic is not due: it was just polled and fills little of a page.
     ctl.advance(Duration::minutes(1));
     let before = ctl.calls().total;
+    let early = fetcher.run(&[topic("cricket")], ctl.now()).await;
+    assert!(
+        matches!(early.topics[0].skipped, Some(SkipReason::NotDue { .. })),
+        "{early:?}"
+    );
+    // Six minutes on it is due, but the pool cannot afford a poll: nothing is spent.
+    ctl.advance(Duration::minutes(5));
     let paced = fetcher.run(&[topic("cricket")], ctl.now()).await;
     assert!(paced.ok, "{paced:?}");
     let Some(SkipReason::Paced { next_poll_at }) = paced.topics[0].skipped else {
         panic!("{paced:?}")
     };
-    // The first run spent one of its two calls; the other is banked, so the next poll is due
-    // when one more call has accrued: about 12 minutes at this pace.
+    // The first run spent its one call; the next is due when one more call has accrued:
+    // 12 minutes after the first run at this pace.
     assert!(
-        next_poll_at > ctl.now() + Duration::minutes(10)
-            && next_poll_at < ctl.now() + Duration::minutes(13),
+        next_poll_at > ctl.now() + Duration::minutes(5)
+            && next_poll_at < ctl.now() + Duration::minutes(7),
         "{next_poll_at}"
     );
     assert_eq!(ctl.calls().total, before);

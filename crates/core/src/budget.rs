@@ -46,7 +46,9 @@ impl BudgetPolicy {
 pub struct PoolView {
     /// Keys in the current list.
     pub keys_total: u32,
-    /// Keys not set aside as invalid (resting ones included: they come back today or at reset).
+    /// Keys that can still make a call before the next reset: not invalid, not exhausted, with
+    /// calls left in the table's count (briefly rate-limited ones included: they come back
+    /// today). Always agrees with `calls_left_today`: zero keys exactly when zero calls.
     pub keys_usable: u32,
     /// What the usable keys may still spend before the next reset, as counted in the table;
     /// keys YouTube reported exhausted count zero.
@@ -68,10 +70,11 @@ pub struct BudgetReport {
     pub keys_total: u32,
     pub keys_usable: u32,
     pub calls_left_today: u64,
-    /// Calls one poll costs (head, plus sweep when on, per topic).
+    /// Calls one poll of every topic costs (per topic: the head, with the late sweep folded in
+    /// when it fits; weighted topics count weight times).
     pub calls_per_poll: u32,
-    /// How often the pool can afford a poll for the rest of today at the planned pace; `None`
-    /// when nothing is left.
+    /// How often the pool can afford a poll of every topic for the rest of today at the planned
+    /// pace (a topic of weight `w` is polled `w` times as often); `None` when nothing is left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub effective_interval_seconds: Option<u64>,
     /// Paced calls this run may spend.
@@ -110,8 +113,31 @@ impl RunBudget {
     }
 }
 
-/// Refills the bank for `now` and decides this run's allowance. Returns the plan and the bank to
-/// store (the run's spending is subtracted from it afterwards).
+/// What a run's polls cost, for the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPrice {
+    /// The least a run can usefully spend: one topic's poll. A run starts once the bank holds
+    /// this much, and polls as many topics as the bank covers (the scheduler in
+    /// [`crate::fetch`] picks the ones that waited longest), so a pool too small to poll every
+    /// topic at once polls them in turn instead of none at all.
+    pub start: u32,
+    /// One poll of every topic (weighted): what the reported interval is computed from and
+    /// what the bank's cap is counted in.
+    pub cycle: u32,
+}
+
+impl PollPrice {
+    /// Every run polls every topic: `start` = `cycle`.
+    pub fn whole(calls: u32) -> Self {
+        Self {
+            start: calls,
+            cycle: calls,
+        }
+    }
+}
+
+/// Refills the bank for `now` and decides this run's allowance, for runs that poll every topic
+/// together. See [`plan_run`].
 pub fn plan(
     policy: &BudgetPolicy,
     pool: &PoolView,
@@ -119,17 +145,33 @@ pub fn plan(
     calls_per_poll: u32,
     now: DateTime<Utc>,
 ) -> (RunBudget, Bank) {
+    plan_run(policy, pool, bank, PollPrice::whole(calls_per_poll), now)
+}
+
+/// Refills the bank for `now` and decides this run's allowance. Returns the plan and the bank to
+/// store (the run's spending is subtracted from it afterwards).
+pub fn plan_run(
+    policy: &BudgetPolicy,
+    pool: &PoolView,
+    bank: Bank,
+    poll: PollPrice,
+    now: DateTime<Utc>,
+) -> (RunBudget, Bank) {
     let reset = next_pacific_midnight(now);
     let secs_left = (reset - now).num_milliseconds().max(1_000) as f64 / 1000.0;
     let left = pool.calls_left_today;
     let left_f = left as f64;
-    let price = calls_per_poll.max(1);
+    let price = poll.cycle.max(1);
+    let start = poll.start.clamp(1, price);
     let rate = left_f / secs_left;
     let cap = left_f.min(f64::from(price) * f64::from(policy.bank_polls.max(1)));
 
     let tokens = match bank.at {
-        // The first run ever may poll at once.
-        None => f64::from(price).min(left_f),
+        // The first run ever may poll at once (every topic, if a quarter of the day's budget
+        // covers them; the first topics in turn otherwise).
+        None => f64::from(start)
+            .max(f64::from(price).min(left_f / 4.0))
+            .min(left_f),
         Some(at) => {
             let elapsed = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
             (bank.tokens + rate * elapsed).min(cap)
@@ -165,8 +207,8 @@ pub fn plan(
         };
         return (budget, new_bank);
     }
-    if tokens + 1e-9 < f64::from(price) {
-        let missing = f64::from(price) - tokens;
+    if tokens + 1e-9 < f64::from(start) {
+        let missing = f64::from(start) - tokens;
         let wait = chrono::Duration::milliseconds((missing / rate * 1000.0).ceil() as i64);
         let budget = RunBudget {
             paced: 0,

@@ -18,10 +18,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::{info, warn};
 
-use crate::budget::{BudgetReport, RunBudget};
+use crate::budget::{BudgetReport, PollPrice, RunBudget};
 use crate::keys::{Acquired, KeyOutcome, KeyRing, KeyRingError};
 use crate::source::{SearchRequest, SourceError, VideoSource};
-use crate::store::{FetchStateStore, Gap, LeaseOutcome, StoreError, UpsertOutcome, VideoStore};
+use crate::store::{
+    Backfill, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepMarks, UpsertOutcome, VideoStore,
+};
 use crate::video::Topic;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,9 +80,13 @@ pub enum SkipReason {
     NoKeyAvailable { next_key_at: Option<DateTime<Utc>> },
     /// The run's page budget ran out before the timeline was caught up; a gap is recorded.
     PageBudget,
-    /// The pool's daily budget does not afford a poll yet (see [`crate::budget`]); nothing was
-    /// spent, and at today's pace one is affordable at `next_poll_at`.
+    /// The pool's daily budget does not afford this topic's poll yet (see [`crate::budget`]):
+    /// nothing was spent on it, and topics that waited longer go first; at today's pace its
+    /// turn comes at about `next_poll_at`.
     Paced { next_poll_at: DateTime<Utc> },
+    /// Calls are rationed and this topic was polled too recently to fill much of a page (see
+    /// [`Fetcher::run_weighted`]); it is due at `next_poll_at`.
+    NotDue { next_poll_at: DateTime<Utc> },
 }
 
 /// The per-topic line of the run summary (SPEC §3).
@@ -102,6 +108,18 @@ pub struct TopicSummary {
     pub swept: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark: Option<DateTime<Utc>>,
+    /// `SEARCH_QUERIES` weight (`cricket:3`): polled about this many times as often.
+    pub weight: u32,
+    /// How often this topic is polled at the pool's current pace (seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_seconds: Option<u64>,
+    /// How long before this run the topic was last polled (seconds): how stale its feed could
+    /// be. Absent before its first poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_seconds: Option<u64>,
+    /// Pages of a first-run backfill still to read in later runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill_pages_left: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -114,6 +132,29 @@ pub struct CycleSummary {
     /// The key pool's budget as this run saw it (absent for rings without a planner).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetReport>,
+}
+
+/// What the planner counts a topic's poll at: the head's page, with the sweep folded in when it
+/// fits (see [`Fetcher::run_weighted`]).
+const CALLS_PER_TOPIC_POLL: u32 = 1;
+
+/// A rationed topic is polled once it would fill this much of a page, and the head folds the
+/// sweep in when the window fits in this much of one.
+const FILL_FRACTION: f64 = 0.6;
+
+/// A separate sweep waits until its window would fill this much of a page.
+const SWEEP_FILL_FRACTION: f64 = 0.8;
+
+/// Expected videos in `span` at `videos_per_hour`.
+fn estimate(videos_per_hour: u32, span: chrono::Duration) -> f64 {
+    f64::from(videos_per_hour) * span.num_seconds().max(0) as f64 / 3600.0
+}
+
+/// `videos` over `span`, per hour (saturating).
+fn per_hour(videos: usize, span: chrono::Duration) -> u32 {
+    let secs = span.num_seconds().max(1) as f64;
+    let v = videos as f64 * 3600.0 / secs;
+    v.round().min(f64::from(u32::MAX)) as u32
 }
 
 /// YouTube stops paging a query "near 500" results; a chunk that returned this many and ended
@@ -133,6 +174,10 @@ struct RangeRead {
     oldest: Option<DateTime<Utc>>,
     newest: Option<DateTime<Utc>>,
     stop: Option<Stop>,
+    /// Videos the range returned (repeats across pages included).
+    videos: usize,
+    /// Pages it read.
+    pages: u32,
 }
 
 /// What is left of a run's allowance, shared by its topics in turn.
@@ -158,12 +203,22 @@ impl Meter {
         }
     }
 
-    /// Splits what is left evenly over the topics still to run, so the first topic's burst
-    /// cannot take the others' polls (it may still borrow).
+    /// Leaves one poll's worth for each topic still to run after this one, so the first
+    /// topic's burst or sweeps cannot take the others' polls (it may still borrow); what is
+    /// left beyond that goes to the topic that waited longest, which runs first.
     fn start_topic(&mut self, topics_left: usize) {
-        let n = u32::try_from(topics_left.max(1)).unwrap_or(u32::MAX);
-        self.topic_share = self.paced_left.div_ceil(n);
+        let others = u32::try_from(topics_left.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.topic_share = self
+            .paced_left
+            .saturating_sub(others.saturating_mul(CALLS_PER_TOPIC_POLL))
+            .max(1);
         self.topic_used = 0;
+    }
+
+    /// Paced pages this topic may still spend without borrowing.
+    fn paced_room(&self) -> u32 {
+        self.paced_left
+            .min(self.topic_share.saturating_sub(self.topic_used))
     }
 
     fn paced_available(&self) -> bool {
@@ -232,67 +287,138 @@ where
     F: FetchStateStore,
     K: KeyRing,
 {
-    /// Runs every topic in turn. A topic's failure is reported in its summary and does not
-    /// stop the others.
+    /// Runs every topic in turn (each of weight 1). A topic's failure is reported in its
+    /// summary and does not stop the others.
     pub async fn run(&self, topics: &[Topic], now: DateTime<Utc>) -> CycleSummary {
+        let weighted: Vec<(Topic, u32)> = topics.iter().map(|t| (t.clone(), 1)).collect();
+        self.run_weighted(&weighted, now).await
+    }
+
+    /// One run over weighted topics (`SEARCH_QUERIES=cricket:3,chess`). When the allowance
+    /// cannot cover every topic that is due, the ones that waited longest (waiting time ×
+    /// weight) are polled first, as many as the bank holds; the others are carried to the
+    /// next run (`paced`). So with `T` topics a topic of weight `w` is polled about every
+    /// `Σw × calls per poll / (w × calls per second the pool allows)`, however large `T` is.
+    pub async fn run_weighted(&self, topics: &[(Topic, u32)], now: DateTime<Utc>) -> CycleSummary {
         let owner = format!("run-{:016x}", fastrand::u64(..));
-        let mut out = Vec::with_capacity(topics.len());
-        // One poll: a head call per topic, and a late-sweep call when sweeps are on.
-        let per_topic = if self.settings.lookback > chrono::Duration::zero() {
-            2
-        } else {
-            1
+        let mut out: Vec<TopicSummary> = topics
+            .iter()
+            .map(|(t, w)| TopicSummary {
+                topic: t.to_string(),
+                weight: (*w).max(1),
+                ..Default::default()
+            })
+            .collect();
+        // A poll of one topic costs one call: the head, with the late sweep folded into the
+        // same page when it fits (busy topics pay more, and borrow for bursts).
+        let total_weight: u32 = topics
+            .iter()
+            .map(|(_, w)| (*w).max(1))
+            .fold(0u32, u32::saturating_add);
+        let price = PollPrice {
+            start: CALLS_PER_TOPIC_POLL,
+            cycle: total_weight.saturating_mul(CALLS_PER_TOPIC_POLL).max(1),
         };
-        let calls_per_poll = u32::try_from(topics.len())
-            .unwrap_or(u32::MAX)
-            .saturating_mul(per_topic);
-        let budget = match self.keys.open_run(calls_per_poll, now).await {
+        let budget = match self.keys.open_run(price, now).await {
             Ok(b) => b,
             Err(e) => {
                 let e = FetchError::from(e);
                 warn!(target: "tubefeed::fetch", error = %e, "could not open the run's budget");
-                let topics = topics
-                    .iter()
-                    .map(|t| TopicSummary {
-                        topic: t.to_string(),
-                        error: Some(e.to_string()),
-                        ..Default::default()
-                    })
-                    .collect();
+                for s in &mut out {
+                    s.error = Some(e.to_string());
+                }
                 return CycleSummary {
                     started_at: now,
                     ok: false,
-                    topics,
+                    topics: out,
                     budget: None,
                 };
             }
         };
+        // Rationed only when a planner paces the pool; a ring without one polls every run.
+        let rationed = budget.report.is_some();
+        let cycle_interval = budget
+            .report
+            .as_ref()
+            .and_then(|r| r.effective_interval_seconds);
+
+        // Who waited how long: the states are read before any lease, for ordering only (each
+        // topic's run reads its own state again under its lease).
+        let mut due: Vec<(usize, f64)> = Vec::new();
+        for (i, (topic, weight)) in topics.iter().enumerate() {
+            let st = match self.state.load(topic).await {
+                Ok(st) => st,
+                Err(e) => {
+                    out[i].error = Some(FetchError::from(e).to_string());
+                    continue;
+                }
+            };
+            let w = (*weight).max(1);
+            let min_interval = self.min_interval(st.videos_per_hour);
+            let waited = st
+                .last_run_at
+                .map(|t| (now - t).max(chrono::Duration::zero()));
+            out[i].lag_seconds = waited.map(|d| u64::try_from(d.num_seconds()).unwrap_or(0));
+            let pool_interval = cycle_interval.map(|c| c / u64::from(w));
+            let floor = if rationed {
+                u64::try_from(min_interval.num_seconds()).unwrap_or(0)
+            } else {
+                0
+            };
+            out[i].interval_seconds = pool_interval.map(|p| p.max(floor));
+            match waited {
+                // A topic that fills little of a page waits, when calls are rationed, until it
+                // would (or until the early sweep's delay): a call per poll then buys more
+                // videos, and the calls saved go to the topics that need them.
+                Some(d) if rationed && d < min_interval && st.gap.is_none() => {
+                    out[i].skipped = Some(SkipReason::NotDue {
+                        next_poll_at: now + (min_interval - d),
+                    });
+                }
+                Some(d) => due.push((i, d.num_milliseconds() as f64 * f64::from(w))),
+                None => due.push((i, f64::INFINITY)),
+            }
+        }
+        // Longest (weighted) wait first; the configured order breaks ties.
+        due.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
         if let Some(next_poll_at) = budget.wait_until {
             info!(
                 target: "tubefeed::fetch",
                 next_poll_at = %next_poll_at.to_rfc3339(),
-                interval_s = budget.report.as_ref().and_then(|r| r.effective_interval_seconds),
+                interval_s = cycle_interval,
                 "daily budget: no poll due yet; spending nothing"
             );
-            let topics = topics
-                .iter()
-                .map(|t| TopicSummary {
-                    topic: t.to_string(),
-                    skipped: Some(SkipReason::Paced { next_poll_at }),
-                    ..Default::default()
-                })
-                .collect();
+            for (i, _) in &due {
+                out[*i].skipped = Some(SkipReason::Paced { next_poll_at });
+            }
             return CycleSummary {
                 started_at: now,
-                ok: true,
-                topics,
+                ok: out.iter().all(|t| t.error.is_none()),
+                topics: out,
                 budget: budget.report,
             };
         }
+        let affordable = usize::try_from(budget.paced / CALLS_PER_TOPIC_POLL).unwrap_or(usize::MAX);
+        let chosen = due.len().min(affordable.max(1));
+        // The carried-over topics are polled in this order as the bank refills.
+        let secs_per_poll = cycle_interval.map(|c| c as f64 / f64::from(price.cycle));
+        for (rank, (i, _)) in due.iter().enumerate().skip(chosen) {
+            let ahead = (rank - chosen + 1) as f64;
+            let next_poll_at = secs_per_poll.map_or(now, |s| {
+                now + chrono::Duration::milliseconds((ahead * s * 1000.0).ceil() as i64)
+            });
+            out[*i].skipped = Some(SkipReason::Paced { next_poll_at });
+        }
+
         let mut meter = Meter::new(&budget);
-        for (i, topic) in topics.iter().enumerate() {
-            meter.start_topic(topics.len() - i);
-            let summary = self.run_topic_metered(topic, &owner, now, &mut meter).await;
+        for (n, (i, _)) in due.iter().take(chosen).enumerate() {
+            meter.start_topic(chosen - n);
+            let topic = &topics[*i].0;
+            let base = std::mem::take(&mut out[*i]);
+            let summary = self
+                .run_topic_metered(topic, &owner, now, &mut meter, base)
+                .await;
             info!(
                 target: "tubefeed::fetch",
                 topic = %summary.topic,
@@ -300,11 +426,12 @@ where
                 calls = summary.calls,
                 new = summary.new,
                 updated = summary.updated,
+                lag_s = summary.lag_seconds,
                 skipped = summary.skipped.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
                 error = summary.error.as_deref(),
                 "topic fetched"
             );
-            out.push(summary);
+            out[*i] = summary;
         }
         if let Err(e) = self.keys.close_run(meter.spent, now).await {
             // The calls were counted on their keys already; only the pacing bank is off.
@@ -318,23 +445,71 @@ where
         }
     }
 
+    /// The shortest wait between two polls of a topic when calls are rationed: the time it
+    /// takes to fill [`FILL_FRACTION`] of a page at its recent pace, and never more than the
+    /// early sweep's delay (so a quiet topic is still looked at every few minutes when the
+    /// pool affords it).
+    fn min_interval(&self, videos_per_hour: Option<u32>) -> chrono::Duration {
+        let cap = self.settings.lookback / 3;
+        match videos_per_hour {
+            Some(v) if v > 0 => {
+                let fill = f64::from(self.settings.page_size) * FILL_FRACTION;
+                let secs = fill / f64::from(v) * 3600.0;
+                chrono::Duration::seconds(secs as i64).min(cap)
+            }
+            _ => cap,
+        }
+    }
+
+    /// Whether a sweep of `[from, to]` is worth its call now: it would fill most of a page,
+    /// or its oldest slice has waited a whole delay beyond its own.
+    fn sweep_due(
+        &self,
+        videos_per_hour: Option<u32>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        delay: chrono::Duration,
+    ) -> bool {
+        if to - from >= delay {
+            return true;
+        }
+        let Some(v) = videos_per_hour else {
+            return true;
+        };
+        estimate(v, to - from) >= f64::from(self.settings.page_size) * SWEEP_FILL_FRACTION
+    }
+
+    /// Whether everything from `from` to now likely fits in one page, so the head can re-read
+    /// the unswept window for free.
+    fn fits_one_page(&self, videos_per_hour: Option<u32>, span: chrono::Duration) -> bool {
+        match videos_per_hour {
+            None => true,
+            Some(v) => estimate(v, span) <= f64::from(self.settings.page_size) * FILL_FRACTION,
+        }
+    }
+
     /// One topic, without the run's budget planner.
     pub async fn run_topic(&self, topic: &Topic, owner: &str, now: DateTime<Utc>) -> TopicSummary {
         let mut meter = Meter::new(&RunBudget::unlimited());
-        self.run_topic_metered(topic, owner, now, &mut meter).await
+        let base = TopicSummary {
+            topic: topic.to_string(),
+            weight: 1,
+            ..Default::default()
+        };
+        self.run_topic_metered(topic, owner, now, &mut meter, base)
+            .await
     }
 
+    /// `summary` arrives with the scheduler's fields (weight, interval, lag) filled in, so the
+    /// copy saved for `/health` carries them.
     async fn run_topic_metered(
         &self,
         topic: &Topic,
         owner: &str,
         now: DateTime<Utc>,
         meter: &mut Meter,
+        mut summary: TopicSummary,
     ) -> TopicSummary {
-        let mut summary = TopicSummary {
-            topic: topic.to_string(),
-            ..Default::default()
-        };
         match self
             .state
             .acquire_lease(topic, owner, now, self.settings.lease_ttl)
@@ -385,6 +560,19 @@ where
         let budget = self.settings.max_pages_per_topic;
         let mut stop: Option<Stop> = None;
 
+        let lookback = self.settings.lookback;
+        let sweeping = lookback > chrono::Duration::zero();
+        // States written before the marks existed: the old sweep had re-read the window below
+        // the watermark on every run, so the marks start there.
+        if sweeping && st.sweep.is_none() {
+            if let Some(w) = st.watermark {
+                st.sweep = Some(SweepMarks {
+                    early: w - lookback,
+                    done: w - lookback,
+                });
+            }
+        }
+
         let outcome: Result<(), FetchError> = async {
             // 1. Close the gap a previous run left, oldest work first, so a long burst is
             //    eventually read even if new videos keep arriving on top.
@@ -406,23 +594,67 @@ where
                 }
             }
             let watermark_before_head = st.watermark;
+            // Where this run's complete head started reading: everything above it was read
+            // just now.
+            let mut head_from: Option<DateTime<Utc>> = None;
             // 2. The head: everything at or after the watermark (or a bounded backfill).
             if stop.is_none() && st.gap.is_none() {
                 match st.watermark {
                     None => {
-                        let limit = budget.min(run.pages + self.settings.backfill_pages);
+                        let want = self.settings.backfill_pages;
+                        let limit = budget.min(run.pages + want);
                         let r = self.read_range(run, None, None, limit).await?;
                         // Never past our own clock: a future publishedAt (clock skew, a scheduled
                         // premiere) would make every later head skip everything until then.
                         st.watermark = r.newest.map(|n| n.min(run.now));
+                        if let (Some(o), Some(n)) = (r.oldest, st.watermark) {
+                            // The backfill's videos get their late sweep like any others.
+                            if sweeping {
+                                st.sweep = Some(SweepMarks { early: o, done: o });
+                            }
+                            if n - o >= chrono::Duration::minutes(1) {
+                                st.videos_per_hour = Some(per_hour(r.videos, n - o));
+                            }
+                            // Cut short by the allowance or the per-run page limit: the rest of
+                            // the requested history is read by later runs.
+                            if !r.complete && r.pages < want {
+                                st.backfill = Some(Backfill {
+                                    before: o,
+                                    pages_left: want - r.pages,
+                                });
+                            }
+                        }
                         if let Some(Stop::NoKey(_)) = r.stop {
                             stop = r.stop;
                         }
                     }
                     Some(w) => {
-                        let r = self.read_range(run, Some(w), None, budget).await?;
+                        // A quiet topic's unswept window fits in the head's page: read it with
+                        // the head, and the sweep costs nothing.
+                        let from = match st.sweep {
+                            Some(m)
+                                if sweeping
+                                    && m.done < w
+                                    && self.fits_one_page(st.videos_per_hour, run.now - m.done) =>
+                            {
+                                m.done
+                            }
+                            _ => w,
+                        };
+                        let r = self.read_range(run, Some(from), None, budget).await?;
                         if r.complete {
                             st.watermark = Some(r.newest.map_or(w, |n| n.min(run.now).max(w)));
+                            head_from = Some(from);
+                            let span = run.now - from;
+                            if span >= chrono::Duration::minutes(1) {
+                                let seen = per_hour(r.videos, span);
+                                st.videos_per_hour = Some(match st.videos_per_hour {
+                                    // Half the weight on the latest poll: a burst shows at once,
+                                    // and a quiet spell brings the estimate down in a few polls.
+                                    Some(prev) => prev / 2 + seen / 2 + (prev % 2 + seen % 2) / 2,
+                                    None => seen,
+                                });
+                            }
                         } else {
                             if let (Some(o), Some(n)) = (r.oldest, r.newest) {
                                 st.gap = Some(Gap {
@@ -435,24 +667,78 @@ where
                     }
                 }
             }
-            // 3. The late sweep below the ground the head started from. It starts only when the
-            //    paced allowance covers a page (when the pool is short, a later run's will);
-            //    once started it may borrow like the head, since more than a page below the
-            //    watermark is a burst YouTube indexed late.
-            if stop.is_none()
-                && self.settings.lookback > chrono::Duration::zero()
-                && run.meter.paced_available()
-            {
-                if let Some(w) = watermark_before_head {
-                    let r = self
-                        .read_range(run, Some(w - self.settings.lookback), Some(w), budget)
-                        .await?;
-                    if r.complete {
-                        st.last_sweep_at = Some(run.now);
-                        summary.swept = true;
+            // 3. The late sweep: each slice of time is re-read once after it has aged past
+            //    lookback / 3 and once after lookback, never on every poll. A sweep starts only
+            //    when the paced allowance covers a page and the slice would fill most of one
+            //    (or has waited a whole delay more); once started it may borrow like the head.
+            if stop.is_none() && sweeping {
+                if let (Some(mut marks), Some(w)) = (st.sweep, watermark_before_head) {
+                    // Slices above this were read by this run's head.
+                    let read_now = head_from.unwrap_or(w);
+                    for early in [true, false] {
+                        let delay = if early { lookback / 3 } else { lookback };
+                        let mark = if early { marks.early } else { marks.done };
+                        let aged = run.now - delay;
+                        let end = aged.min(read_now);
+                        let mut mark_now = mark;
+                        if end > mark
+                            && run.meter.paced_available()
+                            && self.sweep_due(st.videos_per_hour, mark, end, delay)
+                        {
+                            let r = self.read_range(run, Some(mark), Some(end), budget).await?;
+                            if r.complete {
+                                mark_now = end;
+                                summary.swept = true;
+                            } else if let Some(Stop::NoKey(_)) = r.stop {
+                                stop = r.stop;
+                            }
+                        }
+                        // The head just read everything above `read_now`: the part of it that
+                        // had already aged past the delay has had its second read.
+                        if head_from.is_some() && mark_now >= read_now && aged > mark_now {
+                            mark_now = aged;
+                            summary.swept = true;
+                        }
+                        if early {
+                            marks.early = mark_now;
+                        } else {
+                            marks.done = mark_now;
+                        }
+                        if stop.is_some() {
+                            break;
+                        }
                     }
-                    if let Some(Stop::NoKey(_)) = r.stop {
-                        stop = r.stop;
+                    st.sweep = Some(marks);
+                    if summary.swept {
+                        st.last_sweep_at = Some(run.now);
+                    }
+                }
+            }
+            // 4. The rest of a first-run backfill the allowance cut short, from what the paced
+            //    allowance has left (never borrowed: old history can wait for the next run).
+            if stop.is_none() {
+                if let (Some(bf), Some(_)) = (st.backfill, watermark_before_head) {
+                    let room = run
+                        .meter
+                        .paced_room()
+                        .min(bf.pages_left)
+                        .min(budget.saturating_sub(run.pages));
+                    if room > 0 {
+                        let r = self
+                            .read_range(run, None, Some(bf.before), run.pages + room)
+                            .await?;
+                        let left = bf.pages_left.saturating_sub(r.pages);
+                        st.backfill = if r.complete || left == 0 {
+                            None
+                        } else {
+                            Some(Backfill {
+                                before: r.oldest.map_or(bf.before, |o| o.min(bf.before)),
+                                pages_left: left,
+                            })
+                        };
+                        if let Some(Stop::NoKey(_)) = r.stop {
+                            stop = r.stop;
+                        }
                     }
                 }
             }
@@ -475,6 +761,7 @@ where
                 st.last_success_at = Some(run.now);
                 st.last_error = None;
                 summary.watermark = st.watermark;
+                summary.backfill_pages_left = st.backfill.map(|b| b.pages_left);
                 // The summary /health serves: with this run's counts, as printed.
                 run.tally_into(summary);
                 st.last_summary = serde_json::to_value(&*summary).ok();
@@ -536,7 +823,9 @@ where
                     Err(CallStop::Fail(e)) => return Err(e),
                 };
                 run.pages += 1;
+                out.pages += 1;
                 run.meter.spend();
+                out.videos += page.videos.len();
                 run.skipped_items += page.skipped_items;
                 for v in &page.videos {
                     out.oldest = Some(out.oldest.map_or(v.published_at, |o| o.min(v.published_at)));

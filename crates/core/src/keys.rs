@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::budget::RunBudget;
+use crate::budget::{PollPrice, RunBudget};
 
 /// A YouTube API key. The value is only reachable through [`ApiKey::expose`], which the
 /// YouTube adapter calls when building a request; `Debug` prints the fingerprint.
@@ -115,12 +115,11 @@ pub trait KeyRing: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), KeyRingError>> + Send;
 
-    /// Opens a run that polls at `calls_per_poll` calls: what it may spend at the pool's pace
-    /// (see [`crate::budget`]). A ring without a shared budget lets every run spend what it
-    /// needs.
+    /// Opens a run whose polls cost `price`: what it may spend at the pool's pace (see
+    /// [`crate::budget`]). A ring without a shared budget lets every run spend what it needs.
     fn open_run(
         &self,
-        _calls_per_poll: u32,
+        _price: PollPrice,
         _now: DateTime<Utc>,
     ) -> impl Future<Output = Result<RunBudget, KeyRingError>> + Send {
         async { Ok(RunBudget::unlimited()) }

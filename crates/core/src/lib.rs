@@ -15,14 +15,15 @@ pub mod store;
 pub mod text;
 pub mod video;
 
-pub use budget::{Bank, BudgetPolicy, BudgetReport, PoolView, RunBudget};
+pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, PoolView, RunBudget};
 pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, ApiKey, Fingerprint, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
 pub use source::{SearchPage, SearchRequest, SourceError, VideoSource};
 pub use store::{
-    FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, UpsertOutcome, VideoStore,
+    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepMarks,
+    UpsertOutcome, VideoStore,
 };
 pub use video::{
     LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video, VideoId, VideoIdError,

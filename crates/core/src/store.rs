@@ -65,12 +65,41 @@ pub struct Gap {
     pub frontier: DateTime<Utc>,
 }
 
+/// Older history a topic's first run was asked to read (`FETCH_BACKFILL_PAGES`) but could not
+/// afford in one run: `[.., before]` is still unread, and `pages_left` pages may still be spent
+/// on it. Later runs continue it with what their allowance has left after the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backfill {
+    pub before: DateTime<Utc>,
+    pub pages_left: u32,
+}
+
+/// How far the late sweep has re-read the timeline. A slice of time is re-read once it has
+/// aged past a delay, and never again: `early` trails `now − lookback / 3` (most late videos
+/// are minutes late) and `done` trails `now − lookback` (the last chance for a late video).
+/// Everything at or before a mark was read at least once after it had aged that long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepMarks {
+    pub early: DateTime<Utc>,
+    pub done: DateTime<Utc>,
+}
+
 /// Where a topic's fetching stands. Lives in the table so every run sees the same.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchState {
     /// Every video published at or before this that was searchable when we looked is stored.
     pub watermark: Option<DateTime<Utc>>,
     pub gap: Option<Gap>,
+    /// `None` on states written before sweeps kept marks: they start at `watermark − lookback`,
+    /// which the old whole-window sweep had covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepMarks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<Backfill>,
+    /// Recent videos per hour on this topic (from what the heads found), used to decide when a
+    /// poll is worth a call and whether the sweep fits in the head's page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub videos_per_hour: Option<u32>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     /// When a run last stored a video it had not seen before.

@@ -23,7 +23,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailur
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use tracing::{debug, info};
-use tubefeed_core::budget::{Bank, BudgetPolicy, PoolView, RunBudget, plan};
+use tubefeed_core::budget::{Bank, BudgetPolicy, PollPrice, PoolView, RunBudget, plan_run};
 use tubefeed_core::key_source::key_list_version;
 use tubefeed_core::keys::{next_pacific_midnight, pacific_day};
 use tubefeed_core::{
@@ -343,11 +343,15 @@ impl<S: KeySource> DynamoKeyRing<S> {
         };
         for (_, row) in &snap.keys {
             match row.state(&snap.version, budget, now) {
-                KeyState::Invalid => {}
-                KeyState::Exhausted { .. } => view.keys_usable += 1,
+                // Neither can make a call before the reset: counting them as usable made the
+                // summary claim keys that `calls_left_today` showed were spent.
+                KeyState::Invalid | KeyState::Exhausted { .. } => {}
                 KeyState::Available | KeyState::RateLimited { .. } => {
-                    view.keys_usable += 1;
-                    view.calls_left_today += u64::from(budget.saturating_sub(row.calls_on(&today)));
+                    let left = budget.saturating_sub(row.calls_on(&today));
+                    if left > 0 {
+                        view.keys_usable += 1;
+                        view.calls_left_today += u64::from(left);
+                    }
                 }
             }
         }
@@ -592,7 +596,7 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
 
     async fn open_run(
         &self,
-        calls_per_poll: u32,
+        price: PollPrice,
         now: DateTime<Utc>,
     ) -> Result<RunBudget, KeyRingError> {
         for _ in 0..8 {
@@ -601,7 +605,7 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
                 return Err(KeyRingError::NoKeys);
             }
             let view = self.pool_view(&snap, now);
-            let (budget, bank) = plan(&self.policy, &view, snap.bank, calls_per_poll, now);
+            let (budget, bank) = plan_run(&self.policy, &view, snap.bank, price, now);
             if self.write_bank(&snap, snap.bank, bank).await? {
                 return Ok(budget);
             }

@@ -65,6 +65,20 @@ pub fn topics_for(event: &Value, configured: &[Topic]) -> Result<Vec<Topic>, Han
     Ok(out)
 }
 
+/// Attaches each topic's `SEARCH_QUERIES` weight (1 when it has none).
+pub fn with_weights(topics: Vec<Topic>, configured: &[(Topic, u32)]) -> Vec<(Topic, u32)> {
+    topics
+        .into_iter()
+        .map(|t| {
+            let w = configured
+                .iter()
+                .find(|(c, _)| *c == t)
+                .map_or(1, |(_, w)| *w);
+            (t, w)
+        })
+        .collect()
+}
+
 /// A failed topic fails the invocation so EventBridge's limited retries and the dead-letter
 /// destination see it; "no key usable" and "locked" are not failures.
 pub fn outcome(summary: CycleSummary) -> Result<CycleSummary, HandlerError> {
