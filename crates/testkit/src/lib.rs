@@ -4,6 +4,10 @@
 //! `TUBEFEED_TEST_DYNAMODB`; every test then creates its own table, so tests never see each
 //! other's data and can run in parallel.
 
+mod deferring;
+
+pub use deferring::DeferringProxy;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
