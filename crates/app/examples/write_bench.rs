@@ -3,13 +3,9 @@
 //! on bare DynamoDB Local and through a proxy that adds 10 ms to every request, as a network
 //! round trip to DynamoDB does on AWS. Needs TUBEFEED_TEST_DYNAMODB.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tubefeed_core::{Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::fresh_table;
@@ -64,57 +60,6 @@ fn video(run: usize, i: usize, base: DateTime<Utc>) -> Video {
     }
 }
 
-/// A TCP proxy that holds each new request for `DELAY` before passing it on: a request is the
-/// first bytes a client sends after the server last answered.
-async fn latency_proxy(upstream: String) -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let Ok(server) = TcpStream::connect(&upstream).await else {
-                    return;
-                };
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let answered = Arc::new(AtomicBool::new(true));
-                let a = answered.clone();
-                let up = async move {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match cr.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        if a.swap(false, Ordering::SeqCst) {
-                            tokio::time::sleep(DELAY).await;
-                        }
-                        if sw.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                };
-                let down = async move {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        let n = match sr.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        answered.store(true, Ordering::SeqCst);
-                        if cw.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                };
-                tokio::join!(up, down);
-            });
-        }
-    });
-    Ok(port)
-}
-
 fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let conf = aws_sdk_dynamodb::Config::builder()
@@ -130,7 +75,10 @@ fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bare = std::env::var("TUBEFEED_TEST_DYNAMODB")?;
     let upstream = bare.trim_start_matches("http://").to_owned();
-    let proxy = format!("http://127.0.0.1:{}", latency_proxy(upstream).await?);
+    let proxy = format!(
+        "http://127.0.0.1:{}",
+        tubefeed_benchtools::latency_proxy(upstream, DELAY).await?
+    );
     let topic = Topic::parse("cricket")?;
     let base = Utc
         .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)

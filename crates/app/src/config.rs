@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tubefeed_core::{ApiKey, FetchSettings, Topic};
+use tubefeed_youtube::TlsRoots;
 
 pub const DEFAULT_TABLE: &str = "tubefeed";
 pub const DEFAULT_TOPICS: &str = "cricket";
@@ -57,6 +58,8 @@ pub struct Config {
     pub api_first_page_cache: Duration,
     /// `DYNAMODB_MAX_INFLIGHT`: batch requests one upsert keeps in flight (writes and reads).
     pub store_inflight: usize,
+    /// `TLS_ROOTS`: `builtin` (Mozilla's roots compiled in; the default) or `system`.
+    pub tls_roots: TlsRoots,
 }
 
 /// `PAGE_TOKEN_SECRET` (literal) or `PAGE_TOKEN_SECRET_ID` (Secrets Manager).
@@ -199,6 +202,12 @@ impl Config {
             1,
             64,
         )? as usize;
+        let tls_roots = match get("TLS_ROOTS") {
+            None => TlsRoots::default(),
+            Some(v) => TlsRoots::parse(&v).ok_or_else(|| {
+                ConfigError::invalid("TLS_ROOTS", "must be `builtin` or `system`")
+            })?,
+        };
         Ok(Self {
             table_name,
             topics,
@@ -211,6 +220,7 @@ impl Config {
             page_token_secret,
             api_first_page_cache,
             store_inflight,
+            tls_roots,
         })
     }
 }
@@ -318,6 +328,21 @@ mod tests {
         assert_eq!(c.youtube_base_url, "https://www.googleapis.com/youtube/v3");
         assert!(matches!(c.keys, KeySource::None));
         assert_eq!(c.daily_calls_per_key, 100);
+        assert_eq!(c.tls_roots, TlsRoots::Builtin);
+    }
+
+    #[test]
+    fn tls_roots_are_builtin_or_system() {
+        assert_eq!(
+            cfg(&[("TLS_ROOTS", "System")]).unwrap().tls_roots,
+            TlsRoots::System
+        );
+        assert_eq!(
+            cfg(&[("TLS_ROOTS", "builtin")]).unwrap().tls_roots,
+            TlsRoots::Builtin
+        );
+        let e = cfg(&[("TLS_ROOTS", "none")]).unwrap_err();
+        assert_eq!(e.var, "TLS_ROOTS");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use aws_config::BehaviorVersion;
 use tubefeed_core::{CycleSummary, Fetcher};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
-use tubefeed_youtube::{ClientSettings, YouTubeClient};
+use tubefeed_youtube::{ClientSettings, TlsRoots, YouTubeClient};
 
 pub use config::{Config, ConfigError, KeySource, PageTokenSecret};
 
@@ -117,7 +117,31 @@ impl App {
     /// Loads the AWS configuration (region, credentials, `AWS_ENDPOINT_URL_*` overrides) and
     /// builds one DynamoDB client.
     pub async fn build(config: Config) -> Self {
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if config.tls_roots == TlsRoots::Builtin {
+            // The SDK's default HTTPS client (rustls, aws-lc) would read the system store (a
+            // bundle and ~150 files) when it makes its first connection.
+            use aws_smithy_http_client::tls::{
+                self, TlsContext, TrustStore, rustls_provider::CryptoMode,
+            };
+            let trust = TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(WEBPKI_ROOTS_PEM);
+            match TlsContext::builder().with_trust_store(trust).build() {
+                Ok(ctx) => {
+                    loader = loader.http_client(
+                        aws_smithy_http_client::Builder::new()
+                            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                            .tls_context(ctx)
+                            .build_https(),
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "compiled-in roots unusable; using the system store")
+                }
+            }
+        }
+        let sdk = loader.load().await;
         let store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
@@ -156,6 +180,7 @@ impl App {
         let keys = self.key_ring()?;
         let source = YouTubeClient::new(ClientSettings {
             base_url: self.config.youtube_base_url.clone(),
+            tls_roots: self.config.tls_roots,
             ..Default::default()
         })
         .map_err(|e| StartupError::Client(e.to_string()))?;
@@ -168,6 +193,9 @@ impl App {
         })
     }
 }
+
+/// Mozilla's root certificates as one PEM bundle, written by build.rs from `webpki-root-certs`.
+const WEBPKI_ROOTS_PEM: &str = include_str!(concat!(env!("OUT_DIR"), "/webpki-roots.pem"));
 
 /// One cycle over the configured topics, with their weights.
 pub async fn run_cycle(

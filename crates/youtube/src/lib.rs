@@ -32,6 +32,30 @@ pub struct ClientSettings {
     pub max_retries: usize,
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// Which certificate authorities HTTPS trusts.
+    pub tls_roots: TlsRoots,
+}
+
+/// The root certificates HTTPS connections trust. Verification is strict either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TlsRoots {
+    /// Mozilla's roots, compiled into the binary (`webpki-root-certs`): nothing to read at start.
+    #[default]
+    Builtin,
+    /// The operating system's store, read from disk when the client is built (custom CAs,
+    /// TLS-inspecting proxies).
+    System,
+}
+
+impl TlsRoots {
+    /// `builtin` or `system` (the `TLS_ROOTS` setting).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "builtin" => Some(Self::Builtin),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ClientSettings {
@@ -43,6 +67,7 @@ impl Default for ClientSettings {
             max_retries: 3,
             min_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(3),
+            tls_roots: TlsRoots::default(),
         }
     }
 }
@@ -60,7 +85,19 @@ pub struct YouTubeClient {
 
 impl YouTubeClient {
     pub fn new(settings: ClientSettings) -> Result<Self, BuildError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if settings.tls_roots == TlsRoots::Builtin {
+            // The platform verifier would read the system store (a bundle and ~150 files) on
+            // the cold start path; the compiled-in roots cost nothing until the first handshake.
+            builder = builder.tls_certs_only(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .map(|der| reqwest::Certificate::from_der(der))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| BuildError(e.to_string()))?,
+            );
+        }
+        let http = builder
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
             .user_agent(concat!("tubefeed/", env!("CARGO_PKG_VERSION")))
