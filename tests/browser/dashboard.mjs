@@ -445,6 +445,10 @@ test("fits a 390-px phone with no horizontal scroll", async () => {
   await noHorizontalScroll(page, "first page, with a long unbreakable title");
   const btn = await page.$eval("#search button", (b) => b.getBoundingClientRect().right);
   check(btn <= 390, "Search button inside the screen: " + btn);
+  check(await page.locator("#order").isHidden(), "filters folded on a phone");
+  await page.click("#fsum");
+  check(await page.locator("#order").isVisible(), "filters unfold");
+  await noHorizontalScroll(page, "filters open");
   await page.locator("#grid li.card .meta a.ch", { hasText: "الرياضة اليوم" }).first().click();
   await page.waitForURL(/channel=/);
   await settled(page);
@@ -526,7 +530,7 @@ test("screenshots: desktop and phone, light and dark", async () => {
     await picturesLoaded(page);
     await page.screenshot({ path: `${shots}/${name}.png` });
     if (name.startsWith("phone")) {
-      await page.locator("#grid li.card", { hasText: "ملخص" }).first().scrollIntoViewIfNeeded();
+      await page.locator("#grid li.card", { hasText: "भारत बनाम" }).first().scrollIntoViewIfNeeded();
       await page.evaluate(() => scrollBy(0, -200));
       await picturesLoaded(page);
       await page.screenshot({ path: `${shots}/${name}-scripts.png` });
