@@ -308,8 +308,11 @@ test("load more appends without duplicates", async () => {
 test("scrolling appends to the end without duplicates", async () => {
   const page = await open(desktop);
   for (let i = 0; i < 20 && !(await page.locator("#end").isVisible()); i++) {
+    const n = (await ids(page)).length;
     await page.mouse.wheel(0, 4000);
-    await page.waitForTimeout(50);
+    // Each scroll to the bottom appends the next page (or shows the end).
+    await page.waitForFunction((n) => document.querySelectorAll("#grid li.card").length > n
+      || !document.getElementById("end").hidden, n, { timeout: 15000 });
     await settled(page);
   }
   check(await page.locator("#end").isVisible(), "reached the end");
