@@ -298,7 +298,9 @@ test("load more appends without duplicates", async () => {
   const page = await open(desktop);
   const first = await ids(page);
   await page.click("#more");
-  await cardCount(page, 48);
+  // Clicking scrolls the button into view, so infinite scroll may append a page more.
+  await page.waitForFunction(() => document.querySelectorAll("#grid li.card").length >= 48, null, { timeout: 15000 });
+  await settled(page);
   const all = await ids(page);
   eq(all.slice(0, 24), first, "first page kept");
   eq(new Set(all).size, all.length, "no duplicate card");
@@ -452,6 +454,7 @@ test("fits a 390-px phone with no horizontal scroll", async () => {
   await page.click("#fsum");
   check(await page.locator("#order").isVisible(), "filters unfold");
   await noHorizontalScroll(page, "filters open");
+  await page.screenshot({ path: `${shots}/phone-filters-open.png` });
   await page.locator("#grid li.card .meta a.ch", { hasText: "الرياضة اليوم" }).first().click();
   await page.waitForURL(/channel=/);
   await settled(page);
@@ -511,6 +514,7 @@ test("“N new videos” appears after a fetch and inserting keeps the reader’
     await page.locator("#new").waitFor({ state: "visible", timeout: 1000 }).catch(() => {});
   }
   eq(await page.locator("#new").innerText(), "↑ 2 new videos", "banner");
+  await page.screenshot({ path: `${shots}/desktop-new-videos.png` });
   eq(await ids(page), before, "nothing replaced under the reader");
   eq(Math.round((await anchor.boundingBox()).y), Math.round(top0), "banner did not move the list");
   await page.click("#new");
