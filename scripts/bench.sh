@@ -27,8 +27,17 @@ export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export RUST_LOG=${RUST_LOG:-warn}
 
 target="${CARGO_TARGET_DIR:-$root/target}"
-cargo build --release --examples -p tubefeed-app >&2
-cargo build --release -p tubefeed -p youtube-sim >&2
+# One build of everything (one feature set, so the dependencies compile once): the bench
+# examples, the CLI, the simulator, both Lambda binaries and the bench tools.
+cargo build --release --bins --examples -p tubefeed-app -p tubefeed -p youtube-sim -p videos-api \
+  -p fetch-videos -p tubefeed-benchtools >&2
+
+# Everything printed below is also kept as target/bench/bench.md and, as JSON, in
+# target/bench/figures.json (scripts/bench-summary.py, which also prints the summary table).
+bench_dir="$target/bench"; mkdir -p "$bench_dir"
+exec 3>&1
+exec > >(tee "$bench_dir/bench.md")
+tee_pid=$!
 echo
 "$target/release/examples/ingest_bench"
 echo
@@ -153,3 +162,75 @@ echo
 echo "| requests | errors (non-2xx/3xx + socket) | p50 | p99 | fetch runs ok / failed | serve RSS start | serve RSS end |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 echo "| $requests | $((errors + sockerr)) | $p50 | $p99 | $fetches / $failed | $rss_start | $rss_end |"
+
+# Import through the CLI: 500 videos exported from the first API bench table, imported into
+# fresh tables with 1 and more batch requests in flight, on bare DynamoDB Local and through a
+# proxy that adds 10 ms to every request (an in-region round trip on AWS).
+first_table=$(awk 'NR==1 {print $2}' "$run/bench-tables")
+api_env=(SEARCH_QUERIES=cricket AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1
+  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test RUST_LOG=warn)
+env "${api_env[@]}" TABLE_NAME="$first_table" "$target/release/tubefeed" export --topic cricket >"$run/export-all.jsonl"
+head -n 500 "$run/export-all.jsonl" >"$run/import-500.jsonl"
+"$target/release/latency-proxy" "127.0.0.1:$ddb_port" 10 >"$run/latency-proxy.addr" &
+serve_pids+=($!)
+for _ in $(seq 50); do [ -s "$run/latency-proxy.addr" ] && break; sleep 0.1; done
+proxy_url="http://$(cat "$run/latency-proxy.addr")"
+echo
+echo "## Import: tubefeed import of 500 videos (JSON Lines) into a new table"
+echo
+echo "| DynamoDB | DYNAMODB_MAX_INFLIGHT | seconds | videos/s | speed-up |"
+echo "|---|---:|---:|---:|---:|"
+for endpoint in "Local, bare|$TUBEFEED_TEST_DYNAMODB" "Local + 10 ms per request|$proxy_url"; do
+  label=${endpoint%%|*}; url=${endpoint#*|}; first=""
+  for inflight in 1 4 8; do
+    table="import-$$-$RANDOM"
+    env "${api_env[@]}" TABLE_NAME="$table" AWS_ENDPOINT_URL_DYNAMODB="$url" "$target/release/tubefeed" table create >/dev/null
+    t0=$(date +%s.%N)
+    env "${api_env[@]}" TABLE_NAME="$table" AWS_ENDPOINT_URL_DYNAMODB="$url" DYNAMODB_MAX_INFLIGHT=$inflight \
+      "$target/release/tubefeed" import --topic cricket "$run/import-500.jsonl" >"$run/import-$inflight.json"
+    t1=$(date +%s.%N)
+    grep -q '"new":500' "$run/import-$inflight.json" || { echo "bench: import did not store 500 videos" >&2; cat "$run/import-$inflight.json" >&2; exit 1; }
+    rate=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", 500 / (b - a) }')
+    [ -z "$first" ] && first=$rate
+    awk -v l="$label" -v n="$inflight" -v a="$t0" -v b="$t1" -v r="$rate" -v f="$first" \
+      'BEGIN { printf "| %s | %d | %.2f | %d | %.1f× |\n", l, n, b - a, r, r / f }'
+  done
+done
+
+# Cold start: each bootstrap started 20 times (after one untimed start) by a local Lambda
+# Runtime API; ready = exec → first GET /runtime/invocation/next, first answer = exec → its
+# response. The functions run against the soak's table and simulator.
+echo
+echo "## Cold start: exec → ready (first /next) and → first answer, median of 20 starts, local Runtime API"
+echo
+echo "| function | TLS roots | ready | × bare | first answer | peak RSS | bootstrap |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+rm -f "$run/coldstart.jsonl"
+cold() { # label bin event roots [expect_status]
+  local extra=(); [ -n "${5:-}" ] && extra=(--expect-status "$5")
+  env "${soak_env[@]}" PAGE_TOKEN_SECRET=bench-secret-0123456789 TLS_ROOTS="$4" \
+    "$target/release/coldstart" --runs 20 --label "$1" --event "$3" "${extra[@]}" "$target/release/$2" |
+    python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["roots"]=sys.argv[1]; print(json.dumps(d))' "$4" \
+    >>"$run/coldstart.jsonl"
+}
+cold "bare lambda_runtime echo" lambda-echo events/scheduled.json builtin
+for roots in builtin system; do
+  cold videos-api videos-api events/api-videos.json "$roots" 200
+  cold fetch-videos fetch-videos events/scheduled.json "$roots"
+done
+python3 - "$run/coldstart.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+bare = rows[0]["ready_ms"]["median"]
+for r in rows:
+    roots = "—" if r["label"].startswith("bare") else r["roots"]
+    print(f'| {r["label"]} | {roots} | {r["ready_ms"]["median"]:.1f} ms | {r["ready_ms"]["median"] / bare:.2f} '
+          f'| {r["first_answer_ms"]["median"]:.1f} ms | {r["peak_rss_kb"]["median"] / 1024:.1f} MB '
+          f'| {r["bytes"] / 1e6:.2f} MB |')
+PY
+echo
+echo "x86_64 release builds on this machine; sam build makes the arm64 bootstraps (make test prints their sizes)."
+
+exec >&3 3>&-
+wait "$tee_pid" 2>/dev/null || true
+python3 scripts/bench-summary.py "$bench_dir/bench.md" "$bench_dir/figures.json"

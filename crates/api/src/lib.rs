@@ -48,19 +48,19 @@ pub struct ApiState<R> {
     pub tokens: TokenCodec,
     pub settings: ApiSettings,
     first_pages: quick_cache::sync::Cache<String, (Instant, Arc<Vec<u8>>)>,
-    /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum.
-    openapi: Vec<u8>,
+    /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum, made on
+    /// the first request for it rather than on the cold start path.
+    openapi: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl<R> ApiState<R> {
     pub fn new(reader: R, tokens: TokenCodec, settings: ApiSettings) -> Self {
-        let openapi = openapi_for(&settings.topics);
         Self {
             reader,
             tokens,
             settings,
             first_pages: quick_cache::sync::Cache::new(512),
-            openapi,
+            openapi: std::sync::OnceLock::new(),
         }
     }
 }
@@ -331,7 +331,9 @@ async fn openapi<R: FeedReader + KeyPoolReader>(
 ) -> Response {
     cached_response(
         &headers,
-        st.openapi.clone(),
+        st.openapi
+            .get_or_init(|| openapi_for(&st.settings.topics))
+            .clone(),
         "application/json",
         "public, max-age=3600",
     )
