@@ -608,9 +608,19 @@ where
                         // premiere) would make every later head skip everything until then.
                         st.watermark = r.newest.map(|n| n.min(run.now));
                         if let (Some(o), Some(n)) = (r.oldest, st.watermark) {
-                            // The backfill's videos get their late sweep like any others.
+                            // The backfill read everything in [o, n] just now: the part that
+                            // had already aged past a sweep's delay has had that read. Only the
+                            // newest minutes are left for the sweeps (marks at `o` made the
+                            // next run re-read the whole backfill, twice, and when that took
+                            // more than the run's pages the sweep never completed and the
+                            // resumed backfill never got a page).
                             if sweeping {
-                                st.sweep = Some(SweepMarks { early: o, done: o });
+                                let mark =
+                                    |delay: chrono::Duration| (run.now - delay).max(o).min(n);
+                                st.sweep = Some(SweepMarks {
+                                    early: mark(lookback / 3),
+                                    done: mark(lookback),
+                                });
                             }
                             if n - o >= chrono::Duration::minutes(1) {
                                 st.videos_per_hour = Some(per_hour(r.videos, n - o));
