@@ -34,9 +34,14 @@ pub struct FetchSettings {
     pub max_pages_per_topic: u32,
     /// Pages read on a topic's first run, when there is no watermark yet.
     pub backfill_pages: u32,
-    /// How far below the watermark the late sweep re-reads. Zero disables the sweep.
+    /// How late YouTube may index a video: the late sweep re-reads each slice of time once
+    /// after it aged `lookback / 3` and once after it aged `lookback`. Zero disables the sweep.
     pub lookback: chrono::Duration,
     pub lease_ttl: Duration,
+    /// The sweep before issue 10, for comparison in `make bench` only: every poll re-reads the
+    /// whole `[watermark − lookback, watermark]` window (no sweep marks, no folding into the
+    /// head). Not configurable from the environment.
+    pub whole_window_sweep: bool,
 }
 
 impl Default for FetchSettings {
@@ -47,6 +52,7 @@ impl Default for FetchSettings {
             backfill_pages: 4,
             lookback: chrono::Duration::minutes(15),
             lease_ttl: Duration::from_secs(300),
+            whole_window_sweep: false,
         }
     }
 }
@@ -561,7 +567,8 @@ where
         let mut stop: Option<Stop> = None;
 
         let lookback = self.settings.lookback;
-        let sweeping = lookback > chrono::Duration::zero();
+        let legacy_sweep = self.settings.whole_window_sweep && lookback > chrono::Duration::zero();
+        let sweeping = lookback > chrono::Duration::zero() && !legacy_sweep;
         // States written before the marks existed: the old sweep had re-read the window below
         // the watermark on every run, so the marks start there.
         if sweeping && st.sweep.is_none() {
@@ -674,6 +681,23 @@ where
                             }
                             stop = r.stop;
                         }
+                    }
+                }
+            }
+            // 3'. The whole-window sweep of before issue 10 (bench comparison only): the
+            //     window below the ground the head started from, on every poll the paced
+            //     allowance lets start.
+            if stop.is_none() && legacy_sweep && run.meter.paced_available() {
+                if let Some(w) = watermark_before_head {
+                    let r = self
+                        .read_range(run, Some(w - lookback), Some(w), budget)
+                        .await?;
+                    if r.complete {
+                        st.last_sweep_at = Some(run.now);
+                        summary.swept = true;
+                    }
+                    if let Some(Stop::NoKey(_)) = r.stop {
+                        stop = r.stop;
                     }
                 }
             }
