@@ -134,9 +134,9 @@ async fn sixty_topics_on_one_key_are_all_polled_in_turn_over_a_day_within_budget
     // its own minute), so every poll finds a little.
     let mut published: Vec<Vec<(String, DateTime<Utc>)>> = vec![Vec::new(); n];
     let mut schedule: Vec<(DateTime<Utc>, usize)> = Vec::new();
-    for i in 0..n {
+    for (i, videos) in published.iter_mut().enumerate() {
         let at = start - Duration::hours(1) + Duration::minutes(i as i64);
-        published[i].push((ctl.add_video(NewVideo::new(topic_name(i), at)), at));
+        videos.push((ctl.add_video(NewVideo::new(topic_name(i), at)), at));
         let mut t = start + Duration::minutes(2 * i as i64);
         while t < end {
             schedule.push((t, i));
