@@ -57,7 +57,7 @@ async fn day_table(only: Option<usize>) -> Result<(), BoxError> {
     println!("## Quota: one Pacific day, a scheduled run every minute, 100 calls/key/day");
     println!();
     println!(
-        "| good keys | budget | calls spent | on good keys | busiest hour | last 3 h | polls | paced skips | poll interval (start) | calls on bad keys | wasted after 1st failure | videos stored / published |"
+        "| good keys | budget | calls spent | on good keys | busiest hour | last 3 h | polls | paced / not-due skips | poll interval (start) | calls on bad keys | wasted after 1st failure | videos stored / published |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in [1usize, 5, 20]
@@ -128,7 +128,7 @@ async fn day_table(only: Option<usize>) -> Result<(), BoxError> {
                 interval = s.budget.as_ref().and_then(|b| b.effective_interval_seconds);
             }
             match s.topics[0].skipped {
-                Some(SkipReason::Paced { .. }) => paced += 1,
+                Some(SkipReason::Paced { .. } | SkipReason::NotDue { .. }) => paced += 1,
                 _ => polls += 1,
             }
             stored += s.topics[0].new;
@@ -158,8 +158,8 @@ async fn day_table(only: Option<usize>) -> Result<(), BoxError> {
     }
     println!();
     println!(
-        "A poll is a head call plus a late-sweep call; bursts borrow up to 10 calls and the next \
-         runs repay them by waiting. \"Stored\" counts videos new to the table (the day's \
+        "A quiet topic's poll is one call (the late sweep rides in the head's page); bursts \
+         borrow up to 10 calls and the next runs repay them by waiting. \"Stored\" counts videos new to the table (the day's \
          uploads; the simulator's history before midnight is not fetched)."
     );
     Ok(())
