@@ -490,3 +490,75 @@ async fn late_indexed_videos_on_a_topic_with_ten_videos_a_minute_are_all_stored(
         stored.len()
     );
 }
+
+#[tokio::test]
+async fn a_burst_bigger_than_a_run_after_a_quiet_spell_leaves_no_gap_below_the_watermark() {
+    // A quiet topic's head starts at the sweep's mark (the sweep rides in its page). When a
+    // burst of 1 000 videos in a minute lands on it and a run may read only 4 pages, the head
+    // is cut short: once it has got below the watermark nothing new is missing, so it must not
+    // record a gap (a gap below the watermark made every later run fold again and re-read the
+    // same pages).
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap();
+    let sim = SimHandle::start(SimConfig {
+        clock: ClockMode::Manual(t0),
+        daily_calls_per_key: 100_000,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let ctl = sim.control();
+    ctl.add_burst(
+        "cricket",
+        20,
+        t0 - Duration::minutes(20),
+        Duration::minutes(1),
+    );
+    let store = store().await;
+    let fetcher = Fetcher {
+        source: client(&sim),
+        videos: store.clone(),
+        state: store.clone(),
+        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+        settings: FetchSettings {
+            max_pages_per_topic: 4,
+            ..settings()
+        },
+    };
+    let topic = [Topic::parse("cricket").unwrap()];
+    assert!(fetcher.run(&topic, ctl.now()).await.ok);
+    ctl.advance(Duration::minutes(1));
+    // All above the watermark (the newest stored video is a minute old).
+    ctl.add_burst(
+        "cricket",
+        1000,
+        ctl.now() - Duration::seconds(59),
+        Duration::milliseconds(59),
+    );
+    let mut new = 0;
+    for m in 0..12 {
+        ctl.advance(Duration::minutes(1));
+        ctl.add_video(NewVideo::new("cricket", ctl.now() - Duration::seconds(30)));
+        let s = fetcher.run(&topic, ctl.now()).await;
+        assert!(s.ok, "{s:?}");
+        new += s.topics[0].new;
+        let st = store.load(&topic[0]).await.unwrap();
+        if let (Some(g), Some(w)) = (st.gap, st.watermark) {
+            assert!(g.before >= w, "run {m}: a gap below the watermark: {st:?}");
+        }
+        // 1 000 videos at 200 a run: read by the sixth run; from then on the head keeps up.
+        if m >= 7 {
+            assert_eq!(st.gap, None, "run {m}: {st:?}");
+            assert!(
+                st.watermark.unwrap() >= ctl.now() - Duration::seconds(30),
+                "run {m}: {st:?}"
+            );
+        }
+    }
+    let (items, stored) = stored_ids(&store, "cricket").await;
+    assert_eq!(items, stored.len());
+    assert_eq!(stored.len(), 20 + 1000 + 12);
+    assert_eq!(new, 1000 + 12);
+}

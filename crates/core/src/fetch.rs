@@ -659,10 +659,21 @@ where
                             _ => w,
                         };
                         let r = self.read_range(run, Some(from), None, budget).await?;
-                        if r.complete {
+                        // A head that folded the sweep in (`from` below the watermark) and was
+                        // cut short once it had got below the watermark has read everything new:
+                        // the watermark moves, and the sweeps keep the part of their window it
+                        // did not reach. (Recording a gap below the watermark instead made every
+                        // later run fold again, re-read the same pages and never sweep.)
+                        let reached_watermark = from < w && r.oldest.is_some_and(|o| o <= w);
+                        if r.complete || reached_watermark {
+                            let start = if r.complete {
+                                from
+                            } else {
+                                r.oldest.map_or(w, |o| o.max(from))
+                            };
                             st.watermark = Some(r.newest.map_or(w, |n| n.min(run.now).max(w)));
-                            head_from = Some(from);
-                            let span = run.now - from;
+                            head_from = Some(start);
+                            let span = run.now - start;
                             if span >= chrono::Duration::minutes(1) {
                                 let seen = per_hour(r.videos, span);
                                 st.videos_per_hour = Some(match st.videos_per_hour {
