@@ -4,34 +4,62 @@
 //! (TUBEFEED_TEST_DYNAMODB). Prints calls spent against the pool's budget, how evenly they are
 //! spread, and the calls wasted on unusable keys after their first failure (target 0).
 //!
+//! Then the quota economy at scale (issue 10): 1, 5 and 20 keys × (one topic at 10 videos a
+//! minute, 60 quiet topics), plus the busy topic under the whole-window sweep of before issue 10
+//! (`FetchSettings::whole_window_sweep`) for comparison: calls spent, calls per stored video,
+//! polls per topic, lag from publication to stored, videos lost.
+//!
 //! `cargo run --release -p tubefeed-app --example quota_day`
+//! (`QUOTA_DAY_KEYS=20` one key count only; `QUOTA_DAY_TABLES=scale` or `day` one table only)
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use tubefeed_core::keys::next_pacific_midnight;
-use tubefeed_core::{ApiKey, FetchSettings, Fetcher, SkipReason, Topic};
+use tubefeed_core::{
+    ApiKey, FetchSettings, FetchStateStore, Fetcher, SkipReason, StoreError, Topic, UpsertOutcome,
+    Video, VideoStore,
+};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::EnvKeySource;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
-use youtube_sim::{ClockMode, SimConfig, SimHandle};
+use youtube_sim::{ClockMode, NewVideo, SimConfig, SimControl, SimHandle};
 
 const INVALID: &str = "AIzaSy-bench-invalid-key-000000000000";
 const SPENT: &str = "AIzaSy-bench-spent-at-youtube-0000000";
 
+type BoxError = Box<dyn std::error::Error>;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("## Quota: one Pacific day, a scheduled run every minute, 100 calls/key/day");
-    println!();
-    println!(
-        "| good keys | budget | calls spent | on good keys | busiest hour | last 3 h | polls | paced skips | poll interval (start) | calls on bad keys | wasted after 1st failure | videos stored / published |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+async fn main() -> Result<(), BoxError> {
     // QUOTA_DAY_KEYS=5 runs one configuration only.
     let only: Option<usize> = std::env::var("QUOTA_DAY_KEYS")
         .ok()
         .and_then(|v| v.parse().ok());
+    let tables = std::env::var("QUOTA_DAY_TABLES").unwrap_or_else(|_| "day,scale".to_owned());
+    if tables.split(',').any(|t| t.trim() == "day") {
+        day_table(only).await?;
+    }
+    if tables.split(',').any(|t| t.trim() == "scale") {
+        if tables.contains("day") {
+            println!();
+        }
+        scale_table(only).await?;
+    }
+    Ok(())
+}
+
+async fn day_table(only: Option<usize>) -> Result<(), BoxError> {
+    println!("## Quota: one Pacific day, a scheduled run every minute, 100 calls/key/day");
+    println!();
+    println!(
+        "| good keys | budget | calls spent | on good keys | busiest hour | last 3 h | polls | paced / not-due skips | poll interval (start) | calls on bad keys | wasted after 1st failure | videos stored / published |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in [1usize, 5, 20]
         .into_iter()
         .filter(|n| only.is_none_or(|o| o == *n))
@@ -100,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 interval = s.budget.as_ref().and_then(|b| b.effective_interval_seconds);
             }
             match s.topics[0].skipped {
-                Some(SkipReason::Paced { .. }) => paced += 1,
+                Some(SkipReason::Paced { .. } | SkipReason::NotDue { .. }) => paced += 1,
                 _ => polls += 1,
             }
             stored += s.topics[0].new;
@@ -130,9 +158,318 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "A poll is a head call plus a late-sweep call; bursts borrow up to 10 calls and the next \
-         runs repay them by waiting. \"Stored\" counts videos new to the table (the day's \
+        "A quiet topic's poll is one call (the late sweep rides in the head's page); bursts \
+         borrow up to 10 calls and the next runs repay them by waiting. \"Stored\" counts videos new to the table (the day's \
          uploads; the simulator's history before midnight is not fetched)."
+    );
+    Ok(())
+}
+
+/// Videos kept in memory with the instant each was first stored: the scale rows write tens of
+/// thousands of videos, and what they measure (calls, polls, lag) does not depend on the video
+/// store. Fetch state, leases, key counts and the budget bank stay on DynamoDB Local.
+#[derive(Clone, Default)]
+struct MemVideos {
+    first_stored: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+}
+
+impl VideoStore for MemVideos {
+    fn upsert(
+        &self,
+        topic: &Topic,
+        videos: &[Video],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send {
+        let mut out = UpsertOutcome::default();
+        {
+            let mut m = self
+                .first_stored
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for v in videos {
+                let key = format!("{topic}#{}", v.id.as_str());
+                match m.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(_) => out.unchanged += 1,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(now);
+                        out.new += 1;
+                    }
+                }
+            }
+        }
+        out.write_requests = usize::from(out.new > 0);
+        async move { Ok(out) }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// One topic, 10 videos a minute, every tenth indexed 4 minutes late.
+    Busy,
+    /// 60 topics, each a video every 20 minutes on average.
+    Quiet60,
+}
+
+struct Published {
+    topic: usize,
+    id: String,
+    at: DateTime<Utc>,
+    late: bool,
+}
+
+/// One Pacific day of scheduled runs for one scenario; prints its row.
+async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), BoxError> {
+    let start = Utc
+        .with_ymd_and_hms(2026, 1, 15, 8, 0, 0)
+        .single()
+        .ok_or("bad time")?;
+    let end = next_pacific_midnight(start);
+    let keys: Vec<String> = (0..keys_n)
+        .map(|i| format!("AIzaSy-scale-{i:02}-000000000000000000"))
+        .collect();
+    let names: Vec<String> = match load {
+        Load::Busy => vec!["cricket".to_owned()],
+        Load::Quiet60 => (0..60).map(|i| format!("zq{i:02}x")).collect(),
+    };
+    let sim = SimHandle::start(SimConfig {
+        clock: ClockMode::Manual(start),
+        valid_keys: keys.clone(),
+        ..SimConfig::default()
+    })
+    .await?;
+    let ctl = sim.control();
+    let client = dynamodb_client();
+    let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
+    let videos = MemVideos::default();
+    let lookback = FetchSettings::default().lookback;
+    let fetcher = Fetcher {
+        source: YouTubeClient::new(ClientSettings {
+            base_url: sim.base_url.clone(),
+            ..Default::default()
+        })?,
+        videos: videos.clone(),
+        state: store.clone(),
+        keys: DynamoKeyRing::new(
+            store.clone(),
+            EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
+            100,
+        ),
+        settings: FetchSettings {
+            lease_ttl: StdDuration::from_secs(50),
+            whole_window_sweep: whole_window,
+            ..Default::default()
+        },
+    };
+    let topics: Vec<(Topic, u32)> = names
+        .iter()
+        .map(|n| Topic::parse(n).map(|t| (t, 1)))
+        .collect::<Result<_, _>>()?;
+    let mut rng = fastrand::Rng::with_seed(10);
+    let mut published: Vec<Published> = Vec::new();
+    let add = |ctl: &SimControl, published: &mut Vec<Published>, topic: usize, at, late: bool| {
+        let id = ctl.add_video(NewVideo {
+            indexed_at: late.then(|| at + Duration::minutes(4)),
+            ..NewVideo::new(names[topic].clone(), at)
+        });
+        published.push(Published {
+            topic,
+            id,
+            at,
+            late,
+        });
+    };
+    // Some history, so the first poll has something to read.
+    match load {
+        Load::Busy => {
+            for k in 0..100 {
+                add(
+                    &ctl,
+                    &mut published,
+                    0,
+                    start - Duration::seconds(6 * (100 - k)),
+                    false,
+                );
+            }
+        }
+        Load::Quiet60 => {
+            for i in 0..60 {
+                add(
+                    &ctl,
+                    &mut published,
+                    i,
+                    start - Duration::minutes(60 - i as i64),
+                    false,
+                );
+            }
+        }
+    }
+    // The busy topic needs a run every minute; 60 quiet topics are polled at most every few
+    // minutes each, so a run every 5 minutes serves them as well.
+    let every = match load {
+        Load::Busy => Duration::minutes(1),
+        Load::Quiet60 => Duration::minutes(5),
+    };
+    let mut polls = vec![0u32; names.len()];
+    let mut now = start;
+    while now < end {
+        // What was uploaded since the last run.
+        let from = now - every;
+        match load {
+            Load::Busy => {
+                let mut t = from;
+                while t < now {
+                    for k in 0..10i64 {
+                        let at = t + Duration::seconds(6 * k + rng.i64(0..6));
+                        add(&ctl, &mut published, 0, at, k == 3);
+                    }
+                    t += Duration::minutes(1);
+                }
+            }
+            Load::Quiet60 => {
+                for i in 0..60 {
+                    let mut t = from;
+                    while t < now {
+                        if rng.f64() < 0.05 {
+                            add(
+                                &ctl,
+                                &mut published,
+                                i,
+                                t + Duration::seconds(rng.i64(0..60)),
+                                false,
+                            );
+                        }
+                        t += Duration::minutes(1);
+                    }
+                }
+            }
+        }
+        let s = fetcher.run_weighted(&topics, now).await;
+        if !s.ok {
+            return Err(format!("run at {now} failed: {s:?}").into());
+        }
+        for (i, t) in s.topics.iter().enumerate() {
+            if matches!(t.skipped, None | Some(SkipReason::PageBudget)) {
+                polls[i] += 1;
+            }
+        }
+        ctl.advance(every);
+        now += every;
+    }
+    let calls = ctl.calls();
+    let per_key: Vec<u64> = keys
+        .iter()
+        .map(|k| calls.per_key.get(k).copied().unwrap_or(0))
+        .collect();
+    let spent: u64 = per_key.iter().sum();
+    let worst = per_key.iter().copied().max().unwrap_or(0);
+    let refused: u64 = calls
+        .per_status
+        .iter()
+        .filter(|(s, _)| **s != 200)
+        .map(|(_, n)| *n)
+        .sum();
+    assert!(worst <= 100, "above budget: {worst} calls on one key");
+
+    // Where each topic's design will never read again: below the late sweep's mark (the whole
+    // window below the watermark for the old sweep), and, for videos indexed on time, up to
+    // the watermark.
+    // (watermark, swept-to) per topic.
+    type Ground = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let mut ground: Vec<Ground> = Vec::new();
+    for (t, _) in &topics {
+        let st = store.load(t).await?;
+        let swept = if whole_window {
+            st.watermark.map(|w| w - lookback)
+        } else {
+            st.sweep.map(|m| m.done)
+        };
+        ground.push((st.watermark, swept));
+    }
+    let stored = videos
+        .first_stored
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let (mut lags, mut lost, mut pending) = (Vec::new(), 0usize, 0usize);
+    for v in &published {
+        match stored.get(&format!("{}#{}", names[v.topic], v.id)) {
+            Some(first) => lags.push((*first - v.at).num_seconds()),
+            None => {
+                let (w, swept) = ground[v.topic];
+                let behind_watermark = w.is_some_and(|w| v.at <= w);
+                let behind_sweep = swept.is_some_and(|s| v.at <= s);
+                if behind_sweep || (!v.late && behind_watermark) {
+                    lost += 1;
+                } else {
+                    pending += 1;
+                }
+            }
+        }
+    }
+    lags.sort_unstable();
+    let median = lags.get(lags.len() / 2).copied().unwrap_or(0);
+    let max = lags.last().copied().unwrap_or(0);
+    let n_stored = lags.len();
+    let (pmin, pmax) = (
+        polls.iter().copied().min().unwrap_or(0),
+        polls.iter().copied().max().unwrap_or(0),
+    );
+    let mean = f64::from(polls.iter().sum::<u32>()) / polls.len() as f64;
+    let polls_col = if pmin == pmax {
+        format!("{pmin}")
+    } else {
+        format!("{mean:.1} ({pmin}–{pmax})")
+    };
+    let load_col = match load {
+        Load::Busy => "1 topic, 10 videos/min",
+        Load::Quiet60 => "60 quiet topics, 3 videos/h each",
+    };
+    let design = if whole_window {
+        "whole-window sweep (before issue 10)"
+    } else {
+        "sweep marks (now)"
+    };
+    let per_video = if n_stored > 0 {
+        format!("1/{:.1}", n_stored as f64 / spent.max(1) as f64)
+    } else {
+        "-".to_owned()
+    };
+    println!(
+        "| {keys_n} | {load_col} | {design} | {spent} / {} | {worst} | {per_video} | {polls_col} | {:.1} min | {:.1} min | {n_stored} / {} | {pending} | {lost} | {refused} |",
+        keys_n * 100,
+        median as f64 / 60.0,
+        max as f64 / 60.0,
+        published.len(),
+    );
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn scale_table(only: Option<usize>) -> Result<(), BoxError> {
+    println!(
+        "## Quota at scale: one Pacific day, 100 calls/key/day, a run every minute (every 5 min for 60 topics)"
+    );
+    println!();
+    println!(
+        "| keys | load | late sweep | calls spent / budget | busiest key | calls per stored video | polls per topic | median lag | max lag | stored / published | not yet read at midnight | lost | calls refused by YouTube |"
+    );
+    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for n in [1usize, 5, 20]
+        .into_iter()
+        .filter(|n| only.is_none_or(|o| o == *n))
+    {
+        scale_row(n, Load::Busy, true).await?;
+        scale_row(n, Load::Busy, false).await?;
+        scale_row(n, Load::Quiet60, false).await?;
+    }
+    println!();
+    println!(
+        "Lag: from publishedAt to the run that stored the video (late-indexed ones included). \
+         \"Lost\": not stored, and below where the design will ever read again (the sweep's mark, \
+         or the watermark for videos indexed on time). \"Not yet read\": above that ground at \
+         midnight, to be read by later runs. Videos are held in memory here (fetch state, keys \
+         and the budget bank on DynamoDB Local); the whole-window rows restore only the old \
+         sweep (FetchSettings::whole_window_sweep), scheduling as now."
     );
     Ok(())
 }

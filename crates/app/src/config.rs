@@ -141,6 +141,7 @@ impl Config {
         )?));
         let d = FetchSettings::default();
         let fetch = FetchSettings {
+            whole_window_sweep: false,
             page_size: d.page_size,
             max_pages_per_topic: parse_num(
                 "FETCH_MAX_PAGES_PER_TOPIC",

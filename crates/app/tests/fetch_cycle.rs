@@ -320,9 +320,10 @@ async fn a_video_repeated_across_a_page_boundary_is_one_item_counted_once() {
     assert!(s.ok, "{s:?}");
     assert!(t.pages >= 3, "the burst spans pages: {t:?}");
     assert_eq!((t.new, t.updated), (120, 0), "{t:?}");
-    // Every distinct video the run saw (the burst, plus the history its sweep re-read) is
-    // counted exactly once, repeats included.
-    assert_eq!(t.new + t.updated + t.unchanged, 130, "{t:?}");
+    // Every distinct video the run saw (the burst, plus the newest stored one its head starts
+    // at: the history was older than the lookback when it was first read, so no sweep re-reads
+    // it) is counted exactly once, repeats included.
+    assert_eq!(t.new + t.updated + t.unchanged, 121, "{t:?}");
     assert_eq!(env.stored().await, 130);
 }
 
@@ -421,9 +422,15 @@ async fn an_unchanged_timeline_costs_no_writes_and_updates_are_counted() {
     );
     let f = env.fetcher(settings());
     assert_eq!(env.run(&f).await.topics[0].new, 30);
-    sim.advance(Duration::minutes(1));
-    let s = env.run(&f).await;
-    let t = &s.topics[0];
-    assert_eq!((t.new, t.updated, t.write_requests), (0, 0, 0), "{t:?}");
-    assert!(t.swept);
+    // Polls of the unchanged timeline write nothing, the late sweep's re-reads included (it
+    // re-reads the newest minutes once they have aged or fit in the head's page).
+    let mut swept = false;
+    for _ in 0..6 {
+        sim.advance(Duration::minutes(1));
+        let s = env.run(&f).await;
+        let t = &s.topics[0];
+        assert_eq!((t.new, t.updated, t.write_requests), (0, 0, 0), "{t:?}");
+        swept |= t.swept;
+    }
+    assert!(swept);
 }

@@ -34,9 +34,14 @@ pub struct FetchSettings {
     pub max_pages_per_topic: u32,
     /// Pages read on a topic's first run, when there is no watermark yet.
     pub backfill_pages: u32,
-    /// How far below the watermark the late sweep re-reads. Zero disables the sweep.
+    /// How late YouTube may index a video: the late sweep re-reads each slice of time once
+    /// after it aged `lookback / 3` and once after it aged `lookback`. Zero disables the sweep.
     pub lookback: chrono::Duration,
     pub lease_ttl: Duration,
+    /// The sweep before issue 10, for comparison in `make bench` only: every poll re-reads the
+    /// whole `[watermark − lookback, watermark]` window (no sweep marks, no folding into the
+    /// head). Not configurable from the environment.
+    pub whole_window_sweep: bool,
 }
 
 impl Default for FetchSettings {
@@ -47,6 +52,7 @@ impl Default for FetchSettings {
             backfill_pages: 4,
             lookback: chrono::Duration::minutes(15),
             lease_ttl: Duration::from_secs(300),
+            whole_window_sweep: false,
         }
     }
 }
@@ -561,7 +567,8 @@ where
         let mut stop: Option<Stop> = None;
 
         let lookback = self.settings.lookback;
-        let sweeping = lookback > chrono::Duration::zero();
+        let legacy_sweep = self.settings.whole_window_sweep && lookback > chrono::Duration::zero();
+        let sweeping = lookback > chrono::Duration::zero() && !legacy_sweep;
         // States written before the marks existed: the old sweep had re-read the window below
         // the watermark on every run, so the marks start there.
         if sweeping && st.sweep.is_none() {
@@ -608,9 +615,19 @@ where
                         // premiere) would make every later head skip everything until then.
                         st.watermark = r.newest.map(|n| n.min(run.now));
                         if let (Some(o), Some(n)) = (r.oldest, st.watermark) {
-                            // The backfill's videos get their late sweep like any others.
+                            // The backfill read everything in [o, n] just now: the part that
+                            // had already aged past a sweep's delay has had that read. Only the
+                            // newest minutes are left for the sweeps (marks at `o` made the
+                            // next run re-read the whole backfill, twice, and when that took
+                            // more than the run's pages the sweep never completed and the
+                            // resumed backfill never got a page).
                             if sweeping {
-                                st.sweep = Some(SweepMarks { early: o, done: o });
+                                let mark =
+                                    |delay: chrono::Duration| (run.now - delay).max(o).min(n);
+                                st.sweep = Some(SweepMarks {
+                                    early: mark(lookback / 3),
+                                    done: mark(lookback),
+                                });
                             }
                             if n - o >= chrono::Duration::minutes(1) {
                                 st.videos_per_hour = Some(per_hour(r.videos, n - o));
@@ -642,10 +659,21 @@ where
                             _ => w,
                         };
                         let r = self.read_range(run, Some(from), None, budget).await?;
-                        if r.complete {
+                        // A head that folded the sweep in (`from` below the watermark) and was
+                        // cut short once it had got below the watermark has read everything new:
+                        // the watermark moves, and the sweeps keep the part of their window it
+                        // did not reach. (Recording a gap below the watermark instead made every
+                        // later run fold again, re-read the same pages and never sweep.)
+                        let reached_watermark = from < w && r.oldest.is_some_and(|o| o <= w);
+                        if r.complete || reached_watermark {
+                            let start = if r.complete {
+                                from
+                            } else {
+                                r.oldest.map_or(w, |o| o.max(from))
+                            };
                             st.watermark = Some(r.newest.map_or(w, |n| n.min(run.now).max(w)));
-                            head_from = Some(from);
-                            let span = run.now - from;
+                            head_from = Some(start);
+                            let span = run.now - start;
                             if span >= chrono::Duration::minutes(1) {
                                 let seen = per_hour(r.videos, span);
                                 st.videos_per_hour = Some(match st.videos_per_hour {
@@ -664,6 +692,23 @@ where
                             }
                             stop = r.stop;
                         }
+                    }
+                }
+            }
+            // 3'. The whole-window sweep of before issue 10 (bench comparison only): the
+            //     window below the ground the head started from, on every poll the paced
+            //     allowance lets start.
+            if stop.is_none() && legacy_sweep && run.meter.paced_available() {
+                if let Some(w) = watermark_before_head {
+                    let r = self
+                        .read_range(run, Some(w - lookback), Some(w), budget)
+                        .await?;
+                    if r.complete {
+                        st.last_sweep_at = Some(run.now);
+                        summary.swept = true;
+                    }
+                    if let Some(Stop::NoKey(_)) = r.stop {
+                        stop = r.stop;
                     }
                 }
             }
