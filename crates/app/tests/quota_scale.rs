@@ -562,3 +562,73 @@ async fn a_burst_bigger_than_a_run_after_a_quiet_spell_leaves_no_gap_below_the_w
     assert_eq!(stored.len(), 20 + 1000 + 12);
     assert_eq!(new, 1000 + 12);
 }
+
+#[tokio::test]
+async fn a_late_window_bigger_than_a_run_is_swept_over_later_runs() {
+    // 1 000 videos become searchable below the watermark at once (published two to three
+    // minutes earlier, indexed late), and a run may read only 4 pages. The sweep reads newest
+    // first; when it is cut short the next runs must go on below where it stopped, not read
+    // the same newest pages again (which never reached the older ones).
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap();
+    let sim = SimHandle::start(SimConfig {
+        clock: ClockMode::Manual(t0),
+        daily_calls_per_key: 100_000,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let ctl = sim.control();
+    ctl.add_burst(
+        "cricket",
+        20,
+        t0 - Duration::minutes(20),
+        Duration::minutes(1),
+    );
+    let store = store().await;
+    let fetcher = Fetcher {
+        source: client(&sim),
+        videos: store.clone(),
+        state: store.clone(),
+        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+        settings: FetchSettings {
+            max_pages_per_topic: 4,
+            ..settings()
+        },
+    };
+    let topic = [Topic::parse("cricket").unwrap()];
+    assert!(fetcher.run(&topic, ctl.now()).await.ok);
+    ctl.advance(Duration::minutes(1));
+    ctl.add_video(NewVideo::new("cricket", ctl.now() - Duration::seconds(10)));
+    assert!(fetcher.run(&topic, ctl.now()).await.ok);
+    let w = store.load(&topic[0]).await.unwrap().watermark.unwrap();
+    let late_from = ctl.now() - Duration::minutes(3);
+    let late = ctl.add_burst("cricket", 1000, late_from, Duration::milliseconds(60));
+    assert!(late_from + Duration::seconds(60) < w);
+    let mut cut_seen = false;
+    for m in 0..25 {
+        ctl.advance(Duration::minutes(1));
+        ctl.add_video(NewVideo::new("cricket", ctl.now() - Duration::seconds(30)));
+        let s = fetcher.run(&topic, ctl.now()).await;
+        assert!(s.ok, "{s:?}");
+        let marks = store.load(&topic[0]).await.unwrap().sweep.unwrap();
+        cut_seen |= marks.early_cut.is_some() || marks.done_cut.is_some();
+        if let Some(c) = marks.early_cut {
+            assert!(
+                marks.early <= c.before && c.before <= c.end,
+                "run {m}: {marks:?}"
+            );
+        }
+    }
+    assert!(cut_seen, "the window never needed more than one run");
+    let (items, stored) = stored_ids(&store, "cricket").await;
+    assert_eq!(items, stored.len(), "a video stored twice");
+    let lost = late.iter().filter(|id| !stored.contains_key(*id)).count();
+    assert_eq!(lost, 0, "{lost} of 1 000 late videos never swept");
+    // Both sweeps finished: their marks passed the late window, nothing is left cut.
+    let marks = store.load(&topic[0]).await.unwrap().sweep.unwrap();
+    assert!(marks.done > late_from + Duration::seconds(60), "{marks:?}");
+    assert_eq!((marks.early_cut, marks.done_cut), (None, None));
+}

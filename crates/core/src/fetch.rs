@@ -1,11 +1,13 @@
 //! The fetch cycle: for each topic, read what YouTube has that we do not, without losing a
 //! video and without spending a call we do not need.
 //!
-//! Per topic a run holds a lease, then reads up to three ranges of the timeline, newest first:
+//! Per topic a run holds a lease, then reads up to four ranges of the timeline, newest first:
 //! 1. the *gap* a previous run left when its page budget ran out mid-burst;
 //! 2. the *head*: everything published at or after the watermark;
-//! 3. the *late sweep*: `[watermark − lookback, watermark]` again, because YouTube makes some
-//!    videos searchable minutes after their `publishedAt`, below ground already stored.
+//! 3. the *late sweep*: each slice of time once more after it aged `lookback / 3` and once
+//!    after `lookback`, because YouTube makes some videos searchable minutes after their
+//!    `publishedAt`, below ground already stored (a sweep cut short goes on where it stopped);
+//! 4. the rest of a first-run backfill the allowance cut short.
 //!
 //! A range longer than YouTube's ~500-result cap is read in chunks: when a chunk ends on a full
 //! page without a `nextPageToken`, the next chunk asks `publishedBefore` = the oldest time seen.
@@ -22,7 +24,8 @@ use crate::budget::{BudgetReport, PollPrice, RunBudget};
 use crate::keys::{Acquired, KeyOutcome, KeyRing, KeyRingError};
 use crate::source::{SearchRequest, SourceError, VideoSource};
 use crate::store::{
-    Backfill, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepMarks, UpsertOutcome, VideoStore,
+    Backfill, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome,
+    VideoStore,
 };
 use crate::video::Topic;
 
@@ -157,6 +160,13 @@ fn estimate(videos_per_hour: u32, span: chrono::Duration) -> f64 {
 }
 
 /// `videos` over `span`, per hour (saturating).
+/// Where a sweep of `[mark, c.end]`, whose part above `c.before` was read earlier, stands
+/// after a run read down to `oldest` and was cut short again.
+fn cut_short(mark: DateTime<Utc>, c: SweepCut, oldest: Option<DateTime<Utc>>) -> SweepCut {
+    let before = oldest.map_or(c.before, |o| o.max(mark).min(c.before));
+    SweepCut { before, ..c }
+}
+
 fn per_hour(videos: usize, span: chrono::Duration) -> u32 {
     let secs = span.num_seconds().max(1) as f64;
     let v = videos as f64 * 3600.0 / secs;
@@ -573,10 +583,7 @@ where
         // the watermark on every run, so the marks start there.
         if sweeping && st.sweep.is_none() {
             if let Some(w) = st.watermark {
-                st.sweep = Some(SweepMarks {
-                    early: w - lookback,
-                    done: w - lookback,
-                });
+                st.sweep = Some(SweepMarks::at(w - lookback, w - lookback));
             }
         }
 
@@ -624,10 +631,7 @@ where
                             if sweeping {
                                 let mark =
                                     |delay: chrono::Duration| (run.now - delay).max(o).min(n);
-                                st.sweep = Some(SweepMarks {
-                                    early: mark(lookback / 3),
-                                    done: mark(lookback),
-                                });
+                                st.sweep = Some(SweepMarks::at(mark(lookback / 3), mark(lookback)));
                             }
                             if n - o >= chrono::Duration::minutes(1) {
                                 st.videos_per_hour = Some(per_hour(r.videos, n - o));
@@ -722,32 +726,71 @@ where
                     let read_now = head_from.unwrap_or(w);
                     for early in [true, false] {
                         let delay = if early { lookback / 3 } else { lookback };
-                        let mark = if early { marks.early } else { marks.done };
+                        let (mark, cut) = if early {
+                            (marks.early, marks.early_cut)
+                        } else {
+                            (marks.done, marks.done_cut)
+                        };
                         let aged = run.now - delay;
                         let end = aged.min(read_now);
                         let mut mark_now = mark;
-                        if end > mark
+                        let mut cut_now = cut;
+                        // First the rest of a sweep an earlier run could not finish: it is due
+                        // already, and only its unread older part is left.
+                        if let Some(c) = cut {
+                            if run.meter.paced_available() {
+                                let r = self
+                                    .read_range(run, Some(mark), Some(c.before), budget)
+                                    .await?;
+                                if r.complete {
+                                    mark_now = c.end;
+                                    cut_now = None;
+                                    summary.swept = true;
+                                } else {
+                                    cut_now = Some(cut_short(mark, c, r.oldest));
+                                    if let Some(Stop::NoKey(_)) = r.stop {
+                                        stop = r.stop;
+                                    }
+                                }
+                            }
+                        }
+                        if cut_now.is_none()
+                            && stop.is_none()
+                            && end > mark_now
                             && run.meter.paced_available()
-                            && self.sweep_due(st.videos_per_hour, mark, end, delay)
+                            && self.sweep_due(st.videos_per_hour, mark_now, end, delay)
                         {
-                            let r = self.read_range(run, Some(mark), Some(end), budget).await?;
+                            let r = self
+                                .read_range(run, Some(mark_now), Some(end), budget)
+                                .await?;
                             if r.complete {
                                 mark_now = end;
                                 summary.swept = true;
-                            } else if let Some(Stop::NoKey(_)) = r.stop {
-                                stop = r.stop;
+                            } else {
+                                let c = SweepCut { before: end, end };
+                                let c = cut_short(mark_now, c, r.oldest);
+                                cut_now = (c.before < end).then_some(c);
+                                if let Some(Stop::NoKey(_)) = r.stop {
+                                    stop = r.stop;
+                                }
                             }
                         }
                         // The head just read everything above `read_now`: the part of it that
                         // had already aged past the delay has had its second read.
-                        if head_from.is_some() && mark_now >= read_now && aged > mark_now {
+                        if cut_now.is_none()
+                            && head_from.is_some()
+                            && mark_now >= read_now
+                            && aged > mark_now
+                        {
                             mark_now = aged;
                             summary.swept = true;
                         }
                         if early {
                             marks.early = mark_now;
+                            marks.early_cut = cut_now;
                         } else {
                             marks.done = mark_now;
+                            marks.done_cut = cut_now;
                         }
                         if stop.is_some() {
                             break;

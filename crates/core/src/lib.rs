@@ -22,7 +22,7 @@ pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, ApiKey, Fingerprint, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
 pub use source::{SearchPage, SearchRequest, SourceError, VideoSource};
 pub use store::{
-    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepMarks,
+    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepCut, SweepMarks,
     UpsertOutcome, VideoStore,
 };
 pub use video::{

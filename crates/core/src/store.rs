@@ -82,6 +82,34 @@ pub struct Backfill {
 pub struct SweepMarks {
     pub early: DateTime<Utc>,
     pub done: DateTime<Utc>,
+    /// A sweep from `early` that a run's pages could not finish (see [`SweepCut`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_cut: Option<SweepCut>,
+    /// The same for the sweep from `done`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_cut: Option<SweepCut>,
+}
+
+impl SweepMarks {
+    /// Both marks at these times, no sweep in progress.
+    pub fn at(early: DateTime<Utc>, done: DateTime<Utc>) -> Self {
+        Self {
+            early,
+            done,
+            early_cut: None,
+            done_cut: None,
+        }
+    }
+}
+
+/// A sweep of `[mark, end]` cut short by the run's pages: it reads newest first, so
+/// `[before, end]` has had its read and `[mark, before]` has not. The next run reads only
+/// `[mark, before]`, then the mark jumps to `end`. (Without this a late window larger than one
+/// run's pages was re-read from its newest end every run and never finished.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepCut {
+    pub before: DateTime<Utc>,
+    pub end: DateTime<Utc>,
 }
 
 /// Where a topic's fetching stands. Lives in the table so every run sees the same.
