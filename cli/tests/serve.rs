@@ -633,3 +633,85 @@ async fn the_channel_filter_is_served_by_its_index_alone() {
     assert_eq!(status, StatusCode::OK);
     assert!(b["items"].as_array().unwrap().is_empty() && b["next_page_token"].is_null());
 }
+
+#[tokio::test]
+async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch() {
+    // The real `tubefeed fetch` twice (the real key ring and its budget planner), then what
+    // `tubefeed serve` says about each topic.
+    let sim = SimHandle::start(SimConfig::default()).await.unwrap();
+    let client = dynamodb_client();
+    let table = fresh_table(&client).await;
+    // Async: the simulator answers from this test's runtime.
+    let fetch = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"))
+            .arg("fetch")
+            .env("TABLE_NAME", &table)
+            .env("SEARCH_QUERIES", "cricket:3,chess")
+            .env("YOUTUBE_API_BASE_URL", &sim.base_url)
+            .env("YOUTUBE_API_KEYS", "sim-key-1")
+            .env(
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                tubefeed_testkit::dynamodb_endpoint(),
+            )
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
+            .env("RUST_LOG", "warn")
+            .output()
+    };
+    let first = fetch().await.unwrap();
+    assert!(first.status.success(), "{first:?}");
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    let second = fetch().await.unwrap();
+    assert!(second.status.success(), "{second:?}");
+    let (_server, base) = common::start_serve(&table, "cricket:3,chess").await;
+    let health: Value = reqwest::get(format!("{base}/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let topic = |name: &str| {
+        health["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["topic"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {health}"))
+            .clone()
+    };
+    let printed: Value = serde_json::from_slice(&second.stdout).unwrap();
+    for (i, (name, weight)) in [("cricket", 3), ("chess", 1)].into_iter().enumerate() {
+        // The second run saw how long each topic had waited (it may then have found it not
+        // due yet), and the pace the pool allows it.
+        let line = &printed["topics"][i];
+        assert_eq!(line["topic"], name);
+        assert_eq!(line["weight"], weight, "{line}");
+        assert!(
+            line["lag_seconds"].as_u64().is_some_and(|l| l >= 1),
+            "{line}"
+        );
+        assert!(
+            line["interval_seconds"].as_u64().is_some_and(|i| i > 0),
+            "{line}"
+        );
+        // `/health`: the last poll's line, the live lag and the interval.
+        let h = topic(name);
+        assert_eq!(h["last_summary"]["weight"], weight, "{h}");
+        assert!(h["lag_seconds"].as_u64().is_some_and(|l| l >= 1), "{h}");
+        assert_eq!(
+            h["interval_seconds"], h["last_summary"]["interval_seconds"],
+            "{h}"
+        );
+        assert!(h["interval_seconds"].as_u64().is_some_and(|i| i > 0), "{h}");
+    }
+    // A weight of 3 is polled about three times as often.
+    let (c, h) = (topic("cricket"), topic("chess"));
+    let (ci, hi) = (
+        c["interval_seconds"].as_u64().unwrap(),
+        h["interval_seconds"].as_u64().unwrap(),
+    );
+    assert!(ci < hi, "cricket every {ci} s, chess every {hi} s");
+}

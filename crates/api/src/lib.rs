@@ -90,7 +90,7 @@ pub fn openapi_for(topics: &[Topic]) -> Vec<u8> {
     serde_json::to_vec(&doc).unwrap_or_else(|_| OPENAPI_JSON.as_bytes().to_vec())
 }
 
-/// The router, with CORS for GET from any origin and gzip/br compression when asked.
+/// The router, with CORS for GET from any origin and gzip compression when asked.
 pub fn router<R>(state: Arc<ApiState<R>>) -> Router
 where
     R: FeedReader + KeyPoolReader + 'static,
@@ -256,6 +256,11 @@ struct TopicHealth {
     last_new_video_at: Option<DateTime<Utc>>,
     watermark: Option<DateTime<Utc>>,
     last_error: Option<String>,
+    /// Seconds since the topic was last polled, at the time of this request: how stale its
+    /// feed can be now.
+    lag_seconds: Option<u64>,
+    /// How often the topic is polled at the pool's pace, as of its last poll.
+    interval_seconds: Option<u64>,
     last_summary: Option<serde_json::Value>,
 }
 
@@ -274,9 +279,10 @@ async fn health<R: FeedReader + KeyPoolReader>(
         .fetch_states(&st.settings.topics)
         .await
         .map_err(|e| ApiError::from_store("health: fetch states", e))?;
+    let now = Utc::now();
     let keys = st
         .reader
-        .key_pool(Utc::now())
+        .key_pool(now)
         .await
         .map_err(|e| ApiError::from_store("health: key pool", e))?;
     let failing = states.iter().any(|(_, s)| s.last_error.is_some());
@@ -285,6 +291,14 @@ async fn health<R: FeedReader + KeyPoolReader>(
         topics: states
             .into_iter()
             .map(|(t, s)| TopicHealth {
+                lag_seconds: s
+                    .last_run_at
+                    .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0)),
+                interval_seconds: s
+                    .last_summary
+                    .as_ref()
+                    .and_then(|v| v.get("interval_seconds"))
+                    .and_then(serde_json::Value::as_u64),
                 topic: t.to_string(),
                 last_run_at: s.last_run_at,
                 last_success_at: s.last_success_at,
@@ -372,7 +386,7 @@ fn cached_response(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    // Weak: the compression layer may send this body gzip- or br-encoded under the same tag,
+    // Weak: the compression layer may send this body gzip-encoded or plain under the same tag,
     // and a strong validator would have to differ per content-coding (RFC 9110 §8.8.1).
     let etag_value = HeaderValue::from_str(&format!("W/{etag}"))
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
