@@ -5,6 +5,11 @@ pub mod config;
 pub mod telemetry;
 
 use aws_config::BehaviorVersion;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tubefeed_core::{CycleSummary, Fetcher};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
@@ -92,6 +97,29 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// What a Lambda's `main` returns. Rust prints a failed `main`'s error with `Debug`; this one
+/// prints as its message and causes (`Error: TABLE_NAME: must be …`), not as a struct dump, so
+/// a bad variable reads the same in CloudWatch as in the CLI.
+pub struct MainError(Box<dyn std::error::Error + Send + Sync>);
+
+impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for MainError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl std::fmt::Debug for MainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}
+
 /// The key ring as deployed: keys from the configured source, their state in the table.
 pub type AppKeyRing = DynamoKeyRing<ConfiguredKeySource>;
 
@@ -129,17 +157,27 @@ impl App {
                 .with_pem_certificate(WEBPKI_ROOTS_PEM);
             match TlsContext::builder().with_trust_store(trust).build() {
                 Ok(ctx) => {
-                    loader = loader.http_client(
-                        aws_smithy_http_client::Builder::new()
-                            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                            .tls_context(ctx)
-                            .build_https(),
-                    );
+                    let https = aws_smithy_http_client::Builder::new()
+                        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                        .tls_context(ctx)
+                        .build_https();
+                    loader = loader.http_client(SharedHttpClient::new(RootsOnFirstUse(https)));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "compiled-in roots unusable; using the system store")
                 }
             }
+        }
+        // Lambda hands every function its role's credentials in the environment, which the
+        // default chain would try first anyway; naming that provider spares the cold start the
+        // rest of the chain (its STS client and its TLS set-up). Elsewhere (profiles, SSO, ECS,
+        // IMDS) the default chain stays.
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+            && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+        {
+            loader = loader.credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
         }
         let sdk = loader.load().await;
         let store = DynamoStore::new(
@@ -191,6 +229,28 @@ impl App {
             keys,
             settings: self.config.fetch.clone(),
         })
+    }
+}
+
+/// The SDK's HTTPS client with the compiled-in roots, parsed when the first connection needs
+/// them. The inner client's `validate_base_client_config` builds (and drops) a whole connector
+/// so that *native* roots load at client construction; with a PEM trust store that meant
+/// decoding all ~150 roots once per SDK client before the function was ready, and again on
+/// the first request. TLS verification is unchanged: every connection still uses the roots.
+#[derive(Debug)]
+struct RootsOnFirstUse(SharedHttpClient);
+
+impl HttpClient for RootsOnFirstUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
     }
 }
 

@@ -9,6 +9,7 @@ mod errors;
 mod parse;
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -76,39 +77,54 @@ impl Default for ClientSettings {
 #[error("could not build the HTTP client: {0}")]
 pub struct BuildError(String);
 
+fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, BuildError> {
+    let mut builder = reqwest::Client::builder();
+    if settings.tls_roots == TlsRoots::Builtin {
+        // The platform verifier would read the system store (a bundle and ~150 files).
+        builder = builder.tls_certs_only(
+            webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                .iter()
+                .map(|der| reqwest::Certificate::from_der(der))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| BuildError(e.to_string()))?,
+        );
+    }
+    builder
+        .timeout(settings.timeout)
+        .connect_timeout(settings.connect_timeout)
+        .user_agent(concat!("tubefeed/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| BuildError(e.without_url().to_string()))
+}
+
 #[derive(Debug, Clone)]
 pub struct YouTubeClient {
-    http: reqwest::Client,
+    /// Built on the first call: turning the compiled-in roots into a trust store is the
+    /// largest piece of CPU work left on `fetch-videos`' cold start, and a function instance
+    /// is ready (and may be asked for nothing else for a while) before it needs YouTube.
+    http: Arc<OnceLock<reqwest::Client>>,
     search_url: String,
     settings: ClientSettings,
 }
 
 impl YouTubeClient {
     pub fn new(settings: ClientSettings) -> Result<Self, BuildError> {
-        let mut builder = reqwest::Client::builder();
-        if settings.tls_roots == TlsRoots::Builtin {
-            // The platform verifier would read the system store (a bundle and ~150 files) on
-            // the cold start path; the compiled-in roots cost nothing until the first handshake.
-            builder = builder.tls_certs_only(
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|der| reqwest::Certificate::from_der(der))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| BuildError(e.to_string()))?,
-            );
-        }
-        let http = builder
-            .timeout(settings.timeout)
-            .connect_timeout(settings.connect_timeout)
-            .user_agent(concat!("tubefeed/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| BuildError(e.without_url().to_string()))?;
         let search_url = format!("{}/search", settings.base_url.trim_end_matches('/'));
         Ok(Self {
-            http,
+            http: Arc::new(OnceLock::new()),
             search_url,
             settings,
         })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, SourceError> {
+        if let Some(c) = self.http.get() {
+            return Ok(c);
+        }
+        // Two first calls at once may both build one; the spare is dropped.
+        let built =
+            build_http(&self.settings).map_err(|e| SourceError::Transport(e.to_string()))?;
+        Ok(self.http.get_or_init(|| built))
     }
 
     async fn attempt(&self, req: &SearchRequest, key: &ApiKey) -> Result<SearchPage, SourceError> {
@@ -139,7 +155,7 @@ impl YouTubeClient {
         let started = std::time::Instant::now();
         // `without_url()` everywhere: the URL carries the key.
         let resp = self
-            .http
+            .http()?
             .get(&self.search_url)
             .query(&query)
             .send()

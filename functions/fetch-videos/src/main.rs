@@ -4,12 +4,13 @@
 // default query depth when its layout is computed.
 #![recursion_limit = "256"]
 
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
+use tubefeed_app::MainError;
 use tubefeed_app::{App, Config};
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), MainError> {
     lambda_runtime::tracing::init_default_subscriber();
     // Fail the cold start, naming the variable, rather than every invocation.
     let config = Config::from_env()?;
@@ -27,5 +28,6 @@ async fn main() -> Result<(), Error> {
         tracing::info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "fetch cycle done");
         fetch_videos::outcome(summary)
     }))
-    .await
+    .await?;
+    Ok(())
 }
