@@ -2,6 +2,8 @@
 //! watermark never ahead of what is stored, and the next run — once the dead run's lease has
 //! expired — stores everything.
 
+mod common;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -24,10 +26,7 @@ fn fetch(table: &str, sim: &str) -> Command {
         .env("YOUTUBE_DAILY_CALLS_PER_KEY", "100000")
         .env("FETCH_BACKFILL_PAGES", "20")
         .env("FETCH_LEASE_SECONDS", LEASE_SECONDS.to_string())
-        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .envs(common::local_aws(&dynamodb_endpoint()))
         .env_remove("AWS_PROFILE")
         .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
         .env("RUST_LOG", "warn")

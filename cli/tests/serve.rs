@@ -649,13 +649,7 @@ async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch(
             .env("SEARCH_QUERIES", "cricket:3,chess")
             .env("YOUTUBE_API_BASE_URL", &sim.base_url)
             .env("YOUTUBE_API_KEYS", "sim-key-1")
-            .env(
-                "AWS_ENDPOINT_URL_DYNAMODB",
-                tubefeed_testkit::dynamodb_endpoint(),
-            )
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .envs(common::local_aws(&tubefeed_testkit::dynamodb_endpoint()))
             .env_remove("AWS_PROFILE")
             .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
             .env("RUST_LOG", "warn")

@@ -1,5 +1,8 @@
 //! What the end-to-end tests of the `tubefeed` binary share.
 
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -7,7 +10,17 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tubefeed_testkit::dynamodb_endpoint;
 
-#[allow(dead_code)] // not every test binary that includes this module uses it
+/// The AWS settings every `tubefeed` command of these tests runs with: DynamoDB Local at
+/// `endpoint` and dummy credentials (remove `AWS_PROFILE` beside it).
+pub fn local_aws(endpoint: &str) -> [(&'static str, String); 4] {
+    [
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+    ]
+}
+
 /// Starts the real `tubefeed serve` on a free loopback port over `table` (first-page cache
 /// off) and returns it with its base URL. The child is killed when dropped.
 pub async fn start_serve(table: &str, topics: &str) -> (Child, String) {
@@ -22,10 +35,7 @@ pub async fn start_serve_on(endpoint: &str, table: &str, topics: &str) -> (Child
         .env("SEARCH_QUERIES", topics)
         .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
         .env("API_CACHE_SECONDS", "0")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .envs(local_aws(endpoint))
         .env_remove("AWS_PROFILE")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

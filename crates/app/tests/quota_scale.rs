@@ -26,6 +26,24 @@ fn midnight() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 15, 8, 0, 0).single().unwrap()
 }
 
+/// 04:00 PST on an ordinary day: 20 hours of the day's budget left.
+fn noon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap()
+}
+
+/// The simulator on a manual clock at `t0`, allowing each key this many calls a day.
+async fn sim_at(t0: DateTime<Utc>, daily_calls_per_key: u32) -> SimHandle {
+    SimHandle::start(SimConfig {
+        clock: ClockMode::Manual(t0),
+        daily_calls_per_key,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// Topic names that are not substrings of one another nor of generated text (the simulator
 /// matches `q` as a substring of topic, title and description).
 fn topic_name(i: usize) -> String {
@@ -101,6 +119,48 @@ async fn stored_ids(store: &DynamoStore, topic: &str) -> (usize, BTreeMap<String
         })
         .collect();
     (n, ids)
+}
+
+type StaticFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyRing>;
+
+/// A quiet topic (20 videos over the 20 minutes before 12:00) already fetched once, on a
+/// simulator with a manual clock and a fetcher that may read only 4 pages a run.
+struct QuietTopic {
+    sim: SimHandle,
+    store: DynamoStore,
+    fetcher: StaticFetcher,
+    topic: [Topic; 1],
+}
+
+async fn quiet_topic_on_four_pages_a_run() -> QuietTopic {
+    let t0 = noon();
+    let sim = sim_at(t0, 100_000).await;
+    let ctl = sim.control();
+    ctl.add_burst(
+        "cricket",
+        20,
+        t0 - Duration::minutes(20),
+        Duration::minutes(1),
+    );
+    let store = store().await;
+    let fetcher = Fetcher {
+        source: client(&sim),
+        videos: store.clone(),
+        state: store.clone(),
+        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+        settings: FetchSettings {
+            max_pages_per_topic: 4,
+            ..settings()
+        },
+    };
+    let topic = [Topic::parse("cricket").unwrap()];
+    assert!(fetcher.run(&topic, ctl.now()).await.ok);
+    QuietTopic {
+        sim,
+        store,
+        fetcher,
+        topic,
+    }
 }
 
 /// Calls every key made today at the simulator, and the worst key.
@@ -309,17 +369,8 @@ async fn a_topic_of_weight_three_is_polled_about_three_times_as_often() {
 #[tokio::test]
 async fn a_100_page_backfill_cut_to_12_pages_a_run_completes_over_later_runs_storing_each_video_once()
  {
-    let t0 = Utc
-        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
-        .single()
-        .unwrap();
-    let sim = SimHandle::start(SimConfig {
-        clock: ClockMode::Manual(t0),
-        daily_calls_per_key: 10_000,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let t0 = noon();
+    let sim = sim_at(t0, 10_000).await;
     let ctl = sim.control();
     // Pages of 20 (`maxResults`), to keep the test quick: 100 pages are 2 000 videos. 2 400
     // videos of history, one every 20 s: more than 100 pages, and far beyond YouTube's
@@ -423,10 +474,7 @@ async fn a_100_page_backfill_cut_to_12_pages_a_run_completes_over_later_runs_sto
 #[tokio::test]
 async fn late_indexed_videos_on_a_topic_with_ten_videos_a_minute_are_all_stored() {
     // 04:00 PST: 20 hours of the day's budget left, on 20 keys (≈ 1.7 calls a minute).
-    let t0 = Utc
-        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
-        .single()
-        .unwrap();
+    let t0 = noon();
     let keys = key_names(20, "late");
     let sim = SimHandle::start(SimConfig {
         clock: ClockMode::Manual(t0),
@@ -498,37 +546,13 @@ async fn a_burst_bigger_than_a_run_after_a_quiet_spell_leaves_no_gap_below_the_w
     // is cut short: once it has got below the watermark nothing new is missing, so it must not
     // record a gap (a gap below the watermark made every later run fold again and re-read the
     // same pages).
-    let t0 = Utc
-        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
-        .single()
-        .unwrap();
-    let sim = SimHandle::start(SimConfig {
-        clock: ClockMode::Manual(t0),
-        daily_calls_per_key: 100_000,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let QuietTopic {
+        sim,
+        store,
+        fetcher,
+        topic,
+    } = quiet_topic_on_four_pages_a_run().await;
     let ctl = sim.control();
-    ctl.add_burst(
-        "cricket",
-        20,
-        t0 - Duration::minutes(20),
-        Duration::minutes(1),
-    );
-    let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-        settings: FetchSettings {
-            max_pages_per_topic: 4,
-            ..settings()
-        },
-    };
-    let topic = [Topic::parse("cricket").unwrap()];
-    assert!(fetcher.run(&topic, ctl.now()).await.ok);
     ctl.advance(Duration::minutes(1));
     // All above the watermark (the newest stored video is a minute old).
     ctl.add_burst(
@@ -569,37 +593,13 @@ async fn a_late_window_bigger_than_a_run_is_swept_over_later_runs() {
     // minutes earlier, indexed late), and a run may read only 4 pages. The sweep reads newest
     // first; when it is cut short the next runs must go on below where it stopped, not read
     // the same newest pages again (which never reached the older ones).
-    let t0 = Utc
-        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
-        .single()
-        .unwrap();
-    let sim = SimHandle::start(SimConfig {
-        clock: ClockMode::Manual(t0),
-        daily_calls_per_key: 100_000,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let QuietTopic {
+        sim,
+        store,
+        fetcher,
+        topic,
+    } = quiet_topic_on_four_pages_a_run().await;
     let ctl = sim.control();
-    ctl.add_burst(
-        "cricket",
-        20,
-        t0 - Duration::minutes(20),
-        Duration::minutes(1),
-    );
-    let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-        settings: FetchSettings {
-            max_pages_per_topic: 4,
-            ..settings()
-        },
-    };
-    let topic = [Topic::parse("cricket").unwrap()];
-    assert!(fetcher.run(&topic, ctl.now()).await.ok);
     ctl.advance(Duration::minutes(1));
     ctl.add_video(NewVideo::new("cricket", ctl.now() - Duration::seconds(10)));
     assert!(fetcher.run(&topic, ctl.now()).await.ok);

@@ -287,3 +287,25 @@ fn local_ddb_dir() -> std::path::PathBuf {
             )
         })
 }
+
+/// Starts a Lambda bootstrap with `TABLE_NAME=x` (and every other variable it needs valid) and
+/// checks that it exits at once with one line naming the variable, not a struct dump, and that
+/// no secret it was given appears in its output.
+pub fn assert_bad_variable_fails_start(exe: &str) {
+    let out = std::process::Command::new(exe)
+        .env_clear()
+        .env("TABLE_NAME", "x")
+        .env("YOUTUBE_API_KEYS", "AIzaSy-startup-test-key-0000000000000")
+        .env("PAGE_TOKEN_SECRET", "startup-test-secret-0123456789")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {exe}: {e}"));
+    assert!(!out.status.success(), "{exe} started with TABLE_NAME=x");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("Error: "))
+        .unwrap_or_else(|| panic!("no error line in {stderr:?}"));
+    assert!(line.starts_with("Error: TABLE_NAME: "), "{line}");
+    assert!(!line.contains("ConfigError {"), "{line}");
+    assert!(!stderr.contains("startup-test"), "a secret in {stderr:?}");
+}
