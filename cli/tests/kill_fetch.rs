@@ -14,7 +14,10 @@ use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
 use youtube_sim::{FaultPlan, SimConfig, SimHandle};
 
-const LEASE_SECONDS: u64 = 10;
+/// Long against the first run's three pages (each page is also ~160 batch writes to DynamoDB
+/// Local, seconds on a loaded machine), so the run after the kill still meets the lease; the
+/// test waits it out from the first run's start, not from the kill.
+const LEASE_SECONDS: u64 = 30;
 
 fn fetch(table: &str, sim: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tubefeed"));
@@ -64,6 +67,7 @@ async fn fetch_killed_half_way_loses_nothing_and_the_next_run_recovers() {
     let store = DynamoStore::new(dynamodb_client(), table.clone());
     let topic = Topic::parse("cricket").unwrap();
 
+    let first_started = tokio::time::Instant::now();
     let mut first = fetch(&table, &sim.base_url).spawn().unwrap();
     // Half-way: YouTube has answered three of the eight pages.
     while ctl.calls().total < 3 {
@@ -86,7 +90,7 @@ async fn fetch_killed_half_way_loses_nothing_and_the_next_run_recovers() {
         line.contains("locked"),
         "the lease should still hold: {line}"
     );
-    tokio::time::sleep(Duration::from_secs(LEASE_SECONDS + 1)).await;
+    tokio::time::sleep_until(first_started + Duration::from_secs(LEASE_SECONDS + 1)).await;
     let next = fetch(&table, &sim.base_url).output().await.unwrap();
     assert!(
         next.status.success(),
