@@ -123,6 +123,17 @@ async fn stored_ids(store: &DynamoStore, topic: &str) -> (usize, BTreeMap<String
 
 type StaticFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyRing>;
 
+/// A fetcher on one simulator key with no daily limit to speak of (no budget planner).
+fn one_key_fetcher(sim: &SimHandle, store: &DynamoStore, settings: FetchSettings) -> StaticFetcher {
+    Fetcher {
+        source: client(sim),
+        videos: store.clone(),
+        state: store.clone(),
+        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+        settings,
+    }
+}
+
 /// A quiet topic (20 videos over the 20 minutes before 12:00) already fetched once, on a
 /// simulator with a manual clock and a fetcher that may read only 4 pages a run.
 struct QuietTopic {
@@ -143,16 +154,14 @@ async fn quiet_topic_on_four_pages_a_run() -> QuietTopic {
         Duration::minutes(1),
     );
     let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-        settings: FetchSettings {
+    let fetcher = one_key_fetcher(
+        &sim,
+        &store,
+        FetchSettings {
             max_pages_per_topic: 4,
             ..settings()
         },
-    };
+    );
     let topic = [Topic::parse("cricket").unwrap()];
     assert!(fetcher.run(&topic, ctl.now()).await.ok);
     QuietTopic {
@@ -385,18 +394,16 @@ async fn a_100_page_backfill_cut_to_12_pages_a_run_completes_over_later_runs_sto
         .map(|(i, id)| (id, first + Duration::seconds(20 * i as i64)))
         .collect();
     let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-        settings: FetchSettings {
+    let fetcher = one_key_fetcher(
+        &sim,
+        &store,
+        FetchSettings {
             page_size: page as u8,
             backfill_pages: 100,
             max_pages_per_topic: 12,
             ..settings()
         },
-    };
+    );
     let topic = Topic::parse("cricket").unwrap();
     let mut runs = Vec::new();
     let mut left_seen = Vec::new();
