@@ -21,14 +21,16 @@ export PATH="$root/.local/venv/bin:$PATH"
 run="$root/.local/run"; mkdir -p "$run"
 
 pids=()
-sleep_pid=""
+# The current wait's job (a sleep or a fetch): bash runs a trap only once its foreground command
+# has ended, so everything slow runs as a job that `wait` waits for, which a signal interrupts.
+wait_pid=""
 cleanup() {
   # Stopping must finish even when Ctrl-C is pressed again or the terminal goes away meanwhile:
   # ignore those signals from here on. Messages may have nowhere to go (a closed terminal).
   trap '' INT TERM HUP
   trap - EXIT
   echo "dev: stopping" >&2 || true
-  [ -n "$sleep_pid" ] && kill "$sleep_pid" 2>/dev/null || true
+  [ -n "$wait_pid" ] && { kill -TERM -- "-$wait_pid" 2>/dev/null || kill -TERM "$wait_pid" 2>/dev/null || true; }
   for p in "${pids[@]}"; do
     # Each background job leads its own process group: end the whole group (cargo lambda
     # watch runs the functions as children).
@@ -91,13 +93,15 @@ pids+=($!)
 api="http://127.0.0.1:$LAMBDA_PORT/lambda-url/videos-api"
 echo "dev: building and starting the functions (first build takes a few minutes; log: .local/run/watch.log)" >&2
 for _ in $(seq 1200); do
-  if curl -fsS -o /dev/null "$api/health" 2>/dev/null; then break; fi
+  if curl -fsS --max-time 5 -o /dev/null "$api/health" 2>/dev/null; then break; fi
   sleep 1
 done
 
 fetch_once() {
   cargo lambda invoke fetch-videos --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
-    --data-file "$root/events/scheduled.json" >>"$run/fetch.log" 2>&1 || echo "dev: a fetch failed; see .local/run/fetch.log" >&2
+    --data-file "$root/events/scheduled.json" >>"$run/fetch.log" 2>&1 &
+  wait_pid=$!
+  wait "$wait_pid" || echo "dev: a fetch failed; see .local/run/fetch.log" >&2
 }
 fetch_once
 echo "dev: API       $api/videos"
@@ -105,7 +109,7 @@ echo "dev: dashboard $api/"
 echo "dev: fetching every ${FETCH_EVERY}s; Ctrl-C stops everything"
 while true; do
   sleep "$FETCH_EVERY" &
-  sleep_pid=$!
-  wait "$sleep_pid" || true
+  wait_pid=$!
+  wait "$wait_pid" || true
   fetch_once
 done

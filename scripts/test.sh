@@ -26,23 +26,23 @@ export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export TUBEFEED_TEST_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
 echo "test: DynamoDB Local on 127.0.0.1:$ddb_port, moto on 127.0.0.1:$moto_port" >&2
 
-echo "== cargo fmt --check" >&2
+echo "== cargo fmt --check (at ${SECONDS}s)" >&2
 cargo fmt --all -- --check
-echo "== cargo clippy" >&2
+echo "== cargo clippy (at ${SECONDS}s)" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cfn-lint, sam validate --lint" >&2
+echo "== cfn-lint, sam validate --lint (at ${SECONDS}s)" >&2
 "$venv/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1
-echo "== cargo test" >&2
+echo "== cargo test (at ${SECONDS}s)" >&2
 cargo test --workspace --locked
 
-echo "== schemathesis against tubefeed serve (all checks, fixed seed)" >&2
+echo "== schemathesis against tubefeed serve (all checks, fixed seed) (at ${SECONDS}s)" >&2
 scripts/schemathesis.sh
 
-echo "== dashboard in headless Chromium" >&2
+echo "== dashboard in headless Chromium (at ${SECONDS}s)" >&2
 scripts/browser-test.sh
 
-echo "== sam build (offline, both functions for arm64)" >&2
+echo "== sam build (offline, both functions for arm64) (at ${SECONDS}s)" >&2
 # cargo-lambda finds Zig through `python3 -m ziglang`: the venv's python must come first.
 rm -rf .aws-sam/build
 PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 "$venv/sam" build --region us-east-1 >.local/run/sam-build.log 2>&1 ||
@@ -55,7 +55,8 @@ for fn in FetchVideosFunction VideosApiFunction; do
   echo "sam build: $f ($(stat -c %s "$f") bytes, arm64)" >&2
 done
 
-echo "== make dev from a clean clone (headless)" >&2
+echo "== make dev from a clean clone (headless) (at ${SECONDS}s)" >&2
 scripts/dev-smoke.sh term
 scripts/dev-smoke.sh int-twice
 scripts/dev-smoke.sh hup
+echo "== make test passed in ${SECONDS}s" >&2
