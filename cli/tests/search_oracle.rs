@@ -311,7 +311,7 @@ async fn every_generated_query_returns_exactly_what_brute_force_finds() {
         assert_eq!(o.new, chunk.len());
     }
     let (_server, base) = common::start_serve(&table, "cricket").await;
-    let http = reqwest::Client::new();
+    let http = tubefeed_testkit::http_client();
 
     // Newest first: descending publication time, then descending id (the feed key's order).
     let mut newest_first: Vec<&Video> = videos.iter().collect();

@@ -64,7 +64,7 @@ impl Env {
             fetcher,
             _server: server,
             base,
-            http: reqwest::Client::new(),
+            http: tubefeed_testkit::http_client(),
         }
     }
 
@@ -667,7 +667,9 @@ async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch(
     // `/health`'s lag is counted when it is asked: at least this long after any poll.
     tokio::time::sleep(StdDuration::from_millis(1100)).await;
     let (_server, base) = common::start_serve(&table, "cricket:3,chess").await;
-    let health: Value = reqwest::get(format!("{base}/health"))
+    let health: Value = tubefeed_testkit::http_client()
+        .get(format!("{base}/health"))
+        .send()
         .await
         .unwrap()
         .json()

@@ -35,7 +35,7 @@ async fn api_answers_503_with_retry_after_while_dynamodb_is_down_and_recovers() 
         .collect();
     store.upsert(&topic, &videos, t0).await.unwrap();
     let (_server, base) = common::start_serve_on(&ddb.endpoint(), table, "cricket").await;
-    let http = reqwest::Client::new();
+    let http = tubefeed_testkit::http_client();
     let paths = [
         "/videos?limit=3".to_owned(),
         "/search?q=tea".to_owned(),

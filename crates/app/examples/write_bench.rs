@@ -60,17 +60,6 @@ fn video(run: usize, i: usize, base: DateTime<Utc>) -> Video {
     }
 }
 
-fn client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let conf = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(conf)
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bare = std::env::var("TUBEFEED_TEST_DYNAMODB")?;
@@ -99,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let mut sequential = None;
         for (run, inflight) in [1usize, 4, 8, 16].into_iter().enumerate() {
-            let c = client(endpoint);
+            let c = tubefeed_testkit::client_for(endpoint);
             let table = fresh_table(&c).await;
             let store = DynamoStore::new(c, table).with_write_concurrency(inflight);
             let videos: Vec<Video> = (0..VIDEOS).map(|i| video(run, i, base)).collect();

@@ -146,27 +146,30 @@ impl App {
     /// builds one DynamoDB client.
     pub async fn build(config: Config) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if config.tls_roots == TlsRoots::Builtin {
-            // The SDK's default HTTPS client (rustls, aws-lc) would read the system store (a
-            // bundle and ~150 files) when it makes its first connection.
+        {
+            // The SDK's HTTPS client, built here rather than by the SDK: rustls with ring (aws-lc's
+            // static library costs each bootstrap about a megabyte), and with the compiled-in
+            // roots unless TLS_ROOTS=system (the system store is a bundle and ~150 files read
+            // on the first connection).
             use aws_smithy_http_client::tls::{
                 self, TlsContext, TrustStore, rustls_provider::CryptoMode,
             };
-            let trust = TrustStore::empty()
-                .with_native_roots(false)
-                .with_pem_certificate(WEBPKI_ROOTS_PEM);
+            let trust = match config.tls_roots {
+                TlsRoots::Builtin => TrustStore::empty()
+                    .with_native_roots(false)
+                    .with_pem_certificate(WEBPKI_ROOTS_PEM),
+                TlsRoots::System => TrustStore::default(),
+            };
+            let mut https = aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
             match TlsContext::builder().with_trust_store(trust).build() {
-                Ok(ctx) => {
-                    let https = aws_smithy_http_client::Builder::new()
-                        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                        .tls_context(ctx)
-                        .build_https();
-                    loader = loader.http_client(SharedHttpClient::new(RootsOnFirstUse(https)));
-                }
+                Ok(ctx) => https = https.tls_context(ctx),
                 Err(e) => {
                     tracing::warn!(error = %e, "compiled-in roots unusable; using the system store")
                 }
             }
+            loader =
+                loader.http_client(SharedHttpClient::new(RootsOnFirstUse(https.build_https())));
         }
         // Lambda hands every function its role's credentials in the environment, which the
         // default chain would try first anyway; naming that provider spares the cold start the
@@ -232,7 +235,7 @@ impl App {
     }
 }
 
-/// The SDK's HTTPS client with the compiled-in roots, parsed when the first connection needs
+/// The SDK's HTTPS client, its trust store parsed when the first connection needs
 /// them. The inner client's `validate_base_client_config` builds (and drops) a whole connector
 /// so that *native* roots load at client construction; with a PEM trust store that meant
 /// decoding all ~150 roots once per SDK client before the function was ready, and again on

@@ -36,7 +36,7 @@ impl DeferringProxy {
     pub async fn start(upstream: &str) -> Self {
         let counters = Arc::new(Counters::default());
         let state = Arc::new(Upstream {
-            http: reqwest::Client::new(),
+            http: crate::http_client(),
             url: upstream.trim_end_matches('/').to_owned(),
             counters: counters.clone(),
         });

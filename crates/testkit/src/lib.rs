@@ -32,9 +32,23 @@ pub fn dynamodb_client() -> Client {
     client_for(&dynamodb_endpoint())
 }
 
+/// An HTTP client for tests, with rustls on ring as the shipped code uses it (reqwest is built
+/// without a crypto provider of its own).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The SDK's plain-HTTP client, for local endpoints (the SDKs are built without a default
+/// client: the shipped code always brings its own).
+pub fn sdk_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
+}
+
 /// A client for the DynamoDB at `endpoint` with dummy credentials.
 pub fn client_for(endpoint: &str) -> Client {
     let conf = aws_sdk_dynamodb::Config::builder()
+        .http_client(sdk_http_client())
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -107,6 +121,7 @@ pub fn secretsmanager_endpoint() -> String {
 /// A Secrets Manager client for the local endpoint, with dummy credentials.
 pub fn secretsmanager_client() -> aws_sdk_secretsmanager::Client {
     let conf = aws_sdk_secretsmanager::Config::builder()
+        .http_client(sdk_http_client())
         .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
@@ -202,19 +217,7 @@ impl OwnDynamo {
     }
 
     pub fn client(&self) -> Client {
-        let conf = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "tubefeed-testkit",
-            ))
-            .endpoint_url(self.endpoint())
-            .build();
-        Client::from_conf(conf)
+        client_for(&self.endpoint())
     }
 
     /// Kills the process (as a crash would) and waits for the port to close.

@@ -78,6 +78,10 @@ impl Default for ClientSettings {
 pub struct BuildError(String);
 
 fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, BuildError> {
+    // rustls with ring, like the AWS SDK's client here: aws-lc's static library costs each
+    // Lambda bootstrap about a megabyte. reqwest takes the process's provider; the `Err` only
+    // says one is installed already (a test's, or an earlier client's), which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder();
     if settings.tls_roots == TlsRoots::Builtin {
         // The platform verifier would read the system store (a bundle and ~150 files).
@@ -182,9 +186,26 @@ impl YouTubeClient {
         if e.is_timeout() {
             SourceError::Timeout(self.settings.timeout)
         } else {
-            SourceError::Transport(e.without_url().to_string())
+            SourceError::Transport(error_chain(&e.without_url()))
         }
     }
+}
+
+/// An error with its causes ("error sending request" alone hides e.g. an unknown certificate
+/// issuer). The URL, which carries the key, is not among them: reqwest's own error holds it and
+/// is printed without it; the connector's errors below name no URL.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !out.contains(&said) {
+            out.push_str(": ");
+            out.push_str(&said);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 impl VideoSource for YouTubeClient {
