@@ -1,6 +1,7 @@
 //! `make bench` (API): handler overhead, read units per feed and search page at several table
 //! sizes, and a deep page against the first page — in read units and latency — beside the same
-//! ratio for a bare SDK `Query` on DynamoDB Local. Needs TUBEFEED_TEST_DYNAMODB.
+//! ratio for a bare SDK `Query` on DynamoDB Local. Needs TUBEFEED_TEST_DYNAMODB and the release
+//! `tubefeed` (each table is loaded with `tubefeed import`).
 //!
 //! Args: table sizes (default `10000 100000`). With BENCH_TABLE_FILE set, a line `SIZE TABLE`
 //! is appended there per size so scripts/bench.sh can measure `tubefeed serve` on each table.
@@ -10,14 +11,14 @@ use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use tower::ServiceExt;
 use tubefeed_core::{
     Cursor, FeedPage, FeedQuery, FeedReader, FetchState, KeyPoolCounts, KeyPoolReader, Order,
-    StoreError, Topic, Video, VideoId, VideoStore,
+    StoreError, Topic, Video, VideoId,
 };
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
 
 const VOCAB: [&str; 44] = [
     "Kohli's",
@@ -175,30 +176,77 @@ async fn handler_overhead() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Loads `n` videos the way a user seeds a table: a JSON Lines file in the API's Video shape,
+/// imported by the real `tubefeed import` (the fetcher's write path, search entries included).
 async fn load(
-    store: &DynamoStore,
+    table: &str,
     n: usize,
     base: DateTime<Utc>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let topic = Topic::parse("cricket")?;
-    // Four upserts of 250 videos in flight, through the real write path.
-    let mut tasks = tokio::task::JoinSet::new();
-    for start in (0..n).step_by(250) {
-        if tasks.len() >= 4 {
-            if let Some(r) = tasks.join_next().await {
-                r??;
-            }
+    use std::io::Write;
+    let file = std::env::temp_dir().join(format!("tubefeed-bench-{table}.jsonl"));
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        for i in 0..n {
+            let v = video(i, base);
+            serde_json::to_writer(
+                &mut w,
+                &serde_json::json!({
+                    "id": v.id.to_string(),
+                    "title": v.title,
+                    "description": v.description,
+                    "published_at": v.published_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    "channel_id": v.channel_id,
+                    "channel_title": v.channel_title,
+                    "topic": "cricket",
+                }),
+            )?;
+            w.write_all(b"\n")?;
         }
-        let (store, topic) = (store.clone(), topic.clone());
-        let chunk: Vec<Video> = (start..(start + 250).min(n))
-            .map(|i| video(i, base))
-            .collect();
-        tasks.spawn(async move { store.upsert(&topic, &chunk, base).await.map(|_| ()) });
+        w.flush()?;
     }
-    while let Some(r) = tasks.join_next().await {
-        r??;
+    let out = tokio::process::Command::new(tubefeed_bin()?)
+        .arg("import")
+        .arg(&file)
+        .env("TABLE_NAME", table)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await;
+    let _ = std::fs::remove_file(&file);
+    let out = out?;
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    if !out.status.success() || summary["imported"] != n {
+        return Err(format!(
+            "tubefeed import of {n} videos: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     Ok(())
+}
+
+/// The release `tubefeed` beside this example (`target/release/examples/..`), or TUBEFEED_BIN.
+fn tubefeed_bin() -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    if let Some(bin) = std::env::var_os("TUBEFEED_BIN") {
+        return Ok(bin.into());
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("tubefeed"))
+        .ok_or("no directory above the example")?;
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!("{} missing: build -p tubefeed first", bin.display()).into())
+    }
 }
 
 fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error::Error>> {
@@ -347,7 +395,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("## API: read units and latency per page on DynamoDB Local (limit 20, p50 of 30)");
     println!();
     println!(
-        "| videos | load time | feed page RU | search 1 word RU | search 2 words RU | first page | deep page (offset) | deep/first RU | deep/first latency | bare Query deep/first RU | bare Query deep/first latency |"
+        "| videos | load time (`tubefeed import`) | feed page RU | search 1 word RU | search 2 words RU | first page | deep page (offset) | deep/first RU | deep/first latency | bare Query deep/first RU | bare Query deep/first latency |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let client = dynamodb_client();
@@ -361,7 +409,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let table = fresh_table(&client).await;
         let store = DynamoStore::new(client.clone(), table.clone());
         let t = Instant::now();
-        load(&store, n, base).await?;
+        load(&table, n, base).await?;
         let load_time = t.elapsed();
         if let Ok(path) = std::env::var("BENCH_TABLE_FILE") {
             use std::io::Write;
