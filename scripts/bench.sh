@@ -183,7 +183,7 @@ echo "| DynamoDB | DYNAMODB_MAX_INFLIGHT | seconds | videos/s | speed-up |"
 echo "|---|---:|---:|---:|---:|"
 for endpoint in "Local, bare|$TUBEFEED_TEST_DYNAMODB" "Local + 10 ms per request|$proxy_url"; do
   label=${endpoint%%|*}; url=${endpoint#*|}; first=""
-  for inflight in 1 4 8; do
+  for inflight in 1 4 8 16; do
     table="import-$$-$RANDOM"
     env "${api_env[@]}" TABLE_NAME="$table" AWS_ENDPOINT_URL_DYNAMODB="$url" "$target/release/tubefeed" table create >/dev/null
     t0=$(date +%s.%N)
