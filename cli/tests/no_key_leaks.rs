@@ -46,11 +46,8 @@ async fn tubefeed(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> O
         .env_remove("AWS_PROFILE")
         .env("RUST_LOG", "debug")
         .env("SEARCH_QUERIES", "cricket")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .envs(tubefeed_testkit::local_aws(&dynamodb_endpoint()))
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint())
         .env(
             "AWS_ENDPOINT_URL_SECRETS_MANAGER",
             secretsmanager_endpoint(),

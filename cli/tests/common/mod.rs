@@ -10,16 +10,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tubefeed_testkit::dynamodb_endpoint;
 
-/// The AWS settings every `tubefeed` command of these tests runs with: DynamoDB Local at
-/// `endpoint` and dummy credentials (remove `AWS_PROFILE` beside it).
-pub fn local_aws(endpoint: &str) -> [(&'static str, String); 4] {
-    [
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-        ("AWS_REGION", "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-    ]
-}
+/// The AWS settings every `tubefeed` command of these tests runs with.
+pub use tubefeed_testkit::local_aws;
 
 /// Starts the real `tubefeed serve` on a free loopback port over `table` (first-page cache
 /// off) and returns it with its base URL. The child is killed when dropped.

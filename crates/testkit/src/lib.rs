@@ -27,6 +27,17 @@ pub fn dynamodb_endpoint() -> String {
     })
 }
 
+/// The environment a `tubefeed` process needs for the DynamoDB at `endpoint` with dummy
+/// credentials (remove `AWS_PROFILE` beside it).
+pub fn local_aws(endpoint: &str) -> [(&'static str, String); 4] {
+    [
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+    ]
+}
+
 /// A client for DynamoDB Local with dummy credentials.
 pub fn dynamodb_client() -> Client {
     client_for(&dynamodb_endpoint())
