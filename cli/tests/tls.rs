@@ -102,14 +102,15 @@ async fn the_binary_speaks_verified_tls_to_dynamodb_and_youtube_and_refuses_an_u
         sim.base_url.splitn(4, '/').nth(3).unwrap_or("")
     );
     let table = tubefeed_testkit::unique_table_name("tls");
-    let tubefeed = |roots: Option<&str>, args: &[&str]| {
+    // `tubefeed ARGS` on `table` in the DynamoDB at `ddb`, with YouTube through the terminator.
+    let tubefeed = |table: &str, ddb: &str, topics: &str, roots: Option<&str>, args: &[&str]| {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"));
         cmd.args(args)
-            .env("TABLE_NAME", &table)
-            .env("SEARCH_QUERIES", "cricket")
+            .env("TABLE_NAME", table)
+            .env("SEARCH_QUERIES", topics)
             .env("YOUTUBE_API_BASE_URL", &yt_url)
             .env("YOUTUBE_API_KEYS", "sim-key-1")
-            .envs(common::local_aws(&ddb_url))
+            .envs(common::local_aws(ddb))
             .env_remove("AWS_PROFILE")
             .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
             .env_remove("SSL_CERT_DIR")
@@ -124,7 +125,9 @@ async fn the_binary_speaks_verified_tls_to_dynamodb_and_youtube_and_refuses_an_u
 
     // The compiled-in (Mozilla) roots do not know the test certificate's issuer: the SDK's
     // client refuses the connection, and nothing is created.
-    let refused = tubefeed(None, &["table", "create"]).await.unwrap();
+    let refused = tubefeed(&table, &ddb_url, "cricket", None, &["table", "create"])
+        .await
+        .unwrap();
     assert!(!refused.status.success(), "{refused:?}");
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -134,15 +137,23 @@ async fn the_binary_speaks_verified_tls_to_dynamodb_and_youtube_and_refuses_an_u
 
     // The system store (here: the file SSL_CERT_FILE names) does: the table is created over
     // TLS, and a fetch reads YouTube over TLS and writes the videos over TLS.
-    let created = tubefeed(Some("system"), &["table", "create"])
-        .await
-        .unwrap();
+    let created = tubefeed(
+        &table,
+        &ddb_url,
+        "cricket",
+        Some("system"),
+        &["table", "create"],
+    )
+    .await
+    .unwrap();
     assert!(created.status.success(), "{created:?}");
     assert!(
         String::from_utf8_lossy(&created.stdout).contains("created"),
         "{created:?}"
     );
-    let fetched = tubefeed(Some("system"), &["fetch"]).await.unwrap();
+    let fetched = tubefeed(&table, &ddb_url, "cricket", Some("system"), &["fetch"])
+        .await
+        .unwrap();
     assert!(fetched.status.success(), "{fetched:?}");
     let summary: Value = serde_json::from_slice(&fetched.stdout).unwrap();
     let cricket = &summary["topics"][0];
@@ -161,19 +172,8 @@ async fn the_binary_speaks_verified_tls_to_dynamodb_and_youtube_and_refuses_an_u
     // reached in plain HTTP here, on a table of its own so that the pool's budget is fresh,
     // so only YouTube's connection is refused).
     let plain_table = tubefeed_testkit::fresh_table(&tubefeed_testkit::dynamodb_client()).await;
-    let yt_refused = tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"))
-        .arg("fetch")
-        .env("TABLE_NAME", &plain_table)
-        .env("SEARCH_QUERIES", "chess")
-        .env("YOUTUBE_API_BASE_URL", &yt_url)
-        .env("YOUTUBE_API_KEYS", "sim-key-1")
-        .envs(common::local_aws(&tubefeed_testkit::dynamodb_endpoint()))
-        .env_remove("AWS_PROFILE")
-        .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
-        .env_remove("TLS_ROOTS")
-        .env("SSL_CERT_FILE", &cert.pem_file)
-        .env("RUST_LOG", "warn")
-        .output()
+    let plain_ddb = tubefeed_testkit::dynamodb_endpoint();
+    let yt_refused = tubefeed(&plain_table, &plain_ddb, "chess", None, &["fetch"])
         .await
         .unwrap();
     let summary: Value = serde_json::from_slice(&yt_refused.stdout).unwrap_or(Value::Null);

@@ -110,13 +110,7 @@ impl<E: Into<Box<dyn std::error::Error + Send + Sync>>> From<E> for MainError {
 
 impl std::fmt::Debug for MainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(e) = source {
-            write!(f, ": {e}")?;
-            source = e.source();
-        }
-        Ok(())
+        f.write_str(&tubefeed_core::error_chain(&*self.0))
     }
 }
 
@@ -165,7 +159,7 @@ impl App {
             match TlsContext::builder().with_trust_store(trust).build() {
                 Ok(ctx) => https = https.tls_context(ctx),
                 Err(e) => {
-                    tracing::warn!(error = %e, "compiled-in roots unusable; using the system store")
+                    tracing::warn!(error = %e, "TLS trust store unusable; using the system store")
                 }
             }
             loader =

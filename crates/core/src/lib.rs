@@ -28,3 +28,43 @@ pub use store::{
 pub use video::{
     LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video, VideoId, VideoIdError,
 };
+
+/// An error with its causes, `outer: cause: root`, each cause once ("error sending request"
+/// alone hides e.g. an unknown certificate issuer). A cause whose text the chain already holds
+/// (wrappers that repeat their source) is not repeated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !out.contains(&said) {
+            out.push_str(": ");
+            out.push_str(&said);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod error_chain_tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid peer certificate: UnknownIssuer")]
+    struct Root;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect): {0}")]
+    struct Repeats(#[source] Root);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request")]
+    struct Outer(#[source] Repeats);
+
+    #[test]
+    fn names_each_cause_once() {
+        assert_eq!(
+            super::error_chain(&Outer(Repeats(Root))),
+            "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer"
+        );
+    }
+}

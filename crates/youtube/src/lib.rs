@@ -186,26 +186,11 @@ impl YouTubeClient {
         if e.is_timeout() {
             SourceError::Timeout(self.settings.timeout)
         } else {
-            SourceError::Transport(error_chain(&e.without_url()))
+            // The URL, which carries the key, is stripped from reqwest's own error; the
+            // connector's errors below it name no URL.
+            SourceError::Transport(tubefeed_core::error_chain(&e.without_url()))
         }
     }
-}
-
-/// An error with its causes ("error sending request" alone hides e.g. an unknown certificate
-/// issuer). The URL, which carries the key, is not among them: reqwest's own error holds it and
-/// is printed without it; the connector's errors below name no URL.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let said = c.to_string();
-        if !out.contains(&said) {
-            out.push_str(": ");
-            out.push_str(&said);
-        }
-        cause = c.source();
-    }
-    out
 }
 
 impl VideoSource for YouTubeClient {
