@@ -14,18 +14,29 @@ clone="$work/tubefeed"
 git clone -q "$root" "$clone"
 # Reuse this checkout's build directory: the clone is clean, its compiled dependencies need not be.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
-# Tools install from the registries' caches into the clone's own .local/.
+# The tools this checkout installed serve the clone too (each install takes a minute; a fresh
+# clone's own bootstrap is what `make test` itself goes through on CI).
+mkdir -p "$clone/.local"
+for t in venv ddb; do
+  [ -e "$root/.local/$t" ] && ln -s "$root/.local/$t" "$clone/.local/$t"
+done
 port() { "$root/scripts/services.sh" free-port; }
 export DDB_PORT=$(port) SIM_PORT=$(port) LAMBDA_PORT=$(port) FETCH_EVERY=3
 log="$work/dev.log"
 
-# A session of its own, as a terminal would give it, with SIGINT at its default: a shell's
-# background jobs start with SIGINT ignored, and an ignored signal cannot be trapped.
+# A session of its own, as a terminal would give it, with every stop signal at its default. A
+# signal ignored when a shell starts cannot be trapped (POSIX), and whoever runs `make test` may
+# have ignored some: a shell's background jobs ignore SIGINT, a harness started with nohup
+# ignores SIGHUP. Inherited, that made `make dev` ignore this test's SIGHUP and run on (the
+# flaky `dev-smoke.sh hup`); test.sh runs every mode with them ignored, to keep that proved.
 python3 -c 'import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_DFL)
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
+    signal.signal(s, signal.SIG_DFL)
 os.setsid()
 os.execvp(sys.argv[1], sys.argv[1:])' make -C "$clone" dev >"$log" 2>&1 &
 pgid=$!
+disown # its end is this test's business, not a job notice
+
 # Wait for the whole process group, not just make: make exits on SIGTERM at once while
 # dev.sh is still stopping what it started.
 stop() {
@@ -43,7 +54,34 @@ stop() {
     sleep 0.1
   done
 }
-trap 'stop; rm -rf "$work"' EXIT
+
+# What `make dev` started and left running: found by the ports it was given, by the clone's path
+# in their arguments, and (children started by relative paths, such as the functions cargo
+# lambda runs) by a working directory inside the clone.
+left_behind() {
+  local left d cwd
+  left=$(ps -eo pid=,args= | grep -F -e "$clone" -e "-port $DDB_PORT" -e "--port $SIM_PORT" -e "-P $LAMBDA_PORT" |
+    grep -v -e grep -e dev-smoke || true)
+  for d in /proc/[0-9]*; do
+    cwd=$(readlink "$d/cwd" 2>/dev/null || true)
+    case "$cwd" in "$clone"*) left+=$'\n'"${d#/proc/} $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" ;; esac
+  done
+  sed '/^$/d' <<<"$left"
+}
+
+# A failed smoke test must not leave `make dev` running (one did, for 24 minutes, fetching every
+# 3 s): whatever is still there on the way out is ended, gently, then not.
+reap() {
+  local pids
+  pids=$({ ps -eo pid=,pgid= | awk -v g="$pgid" '$2 == g { print $1 }'; left_behind | awk '{ print $1 }'; } | sort -u)
+  [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2086 # one pid a word
+  kill -TERM $pids 2>/dev/null || true
+  sleep 2
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+}
+trap 'stop; reap; rm -rf "$work"' EXIT
 
 url=""
 for _ in $(seq 900); do
@@ -52,29 +90,23 @@ for _ in $(seq 900); do
   kill -0 "$pgid" 2>/dev/null || { echo "dev-smoke: make dev exited early:" >&2; tail -n 30 "$log" >&2; exit 1; }
   sleep 1
 done
-[ -n "$url" ] || { echo "dev-smoke: no API URL printed" >&2; tail -n 30 "$log" >&2; exit 1; }
+[ -n "$url" ] || { echo "dev-smoke: no API URL printed within 900 s" >&2; tail -n 30 "$log" >&2; exit 1; }
 echo "dev-smoke: make dev printed $url" >&2
 
 if [ "$mode" = term ]; then
-items=0
-for _ in $(seq 120); do
-  items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
-  [ "$items" -gt 0 ] && break
-  sleep 1
-done
-[ "$items" -gt 0 ] || { echo "dev-smoke: the API never served videos" >&2; tail -n 30 "$log" >&2; exit 1; }
-echo "dev-smoke: the API serves videos" >&2
+  items=0
+  for _ in $(seq 120); do
+    items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
+    [ "$items" -gt 0 ] && break
+    sleep 1
+  done
+  [ "$items" -gt 0 ] || { echo "dev-smoke: the API never served videos" >&2; tail -n 30 "$log" >&2; exit 1; }
+  echo "dev-smoke: the API serves videos" >&2
 fi
 
 stop
 grep -q "dev: stopped" "$log" || { echo "dev-smoke: make dev did not report a clean stop" >&2; tail -n 20 "$log" >&2; exit 1; }
-left=$(ps -eo pid=,args= | grep -F -e "$clone" -e "-port $DDB_PORT" -e "--port $SIM_PORT" -e "-P $LAMBDA_PORT" | grep -v -e grep -e dev-smoke || true)
-# Children started by relative paths (cargo lambda runs target/debug/<fn>): find them by cwd.
-for d in /proc/[0-9]*; do
-  cwd=$(readlink "$d/cwd" 2>/dev/null || true)
-  case "$cwd" in "$clone"*) left+=$'\n'"${d#/proc/} $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" ;; esac
-done
-left=$(sed '/^$/d' <<<"$left")
+left=$(left_behind)
 if [ -n "$left" ]; then
   echo "dev-smoke: processes left behind:" >&2; echo "$left" >&2; exit 1
 fi
