@@ -13,12 +13,21 @@ work=$(mktemp -d)
 clone="$work/tubefeed"
 git clone -q "$root" "$clone"
 # Reuse this checkout's build directory: the clone is clean, its compiled dependencies need not be.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+# Only when this checkout is HEAD: cargo names a workspace crate's artifacts by its path inside
+# the workspace and checks them by the mtimes of its files there, so a clone of HEAD building into
+# a dirty checkout's target/ leaves HEAD's code where the next build of the checkout takes it as
+# up to date (seen: the working tree's new module "not found" after a smoke run). A dirty
+# checkout's smoke runs build in a directory of their own.
+if [ -z "$(git -C "$root" status --porcelain)" ]; then
+  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+else
+  export CARGO_TARGET_DIR="$root/target/dev-smoke"
+fi
 # The tools this checkout installed serve the clone too (each install takes a minute; a fresh
 # clone's own bootstrap is what `make test` itself goes through on CI).
 mkdir -p "$clone/.local"
 for t in venv ddb; do
-  [ -e "$root/.local/$t" ] && ln -s "$root/.local/$t" "$clone/.local/$t"
+  if [ -e "$root/.local/$t" ]; then ln -s "$root/.local/$t" "$clone/.local/$t"; fi
 done
 port() { "$root/scripts/services.sh" free-port; }
 export DDB_PORT=$(port) SIM_PORT=$(port) LAMBDA_PORT=$(port) FETCH_EVERY=3
