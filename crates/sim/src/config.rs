@@ -25,8 +25,15 @@ pub struct SimConfig {
     /// Keys of a project whose YouTube Data API is not enabled: 403 `accessNotConfigured`.
     /// Checked before `valid_keys`.
     pub disabled_keys: Vec<String>,
-    /// search.list calls allowed per key per Pacific-time day (the 2026 per-project bucket).
+    /// search.list calls one Google Cloud project may make per Pacific-time day (its own bucket
+    /// since the 2026-06-01 quota change). Quota belongs to the project, not to the key: keys
+    /// of one project (see `projects`) share it; a key in no named project is alone in one.
     pub daily_calls_per_key: u32,
+    /// Google Cloud projects by key: `key → project name`. Keys naming the same project draw
+    /// on one bucket. A key missing here is the only key of a project of its own.
+    pub projects: BTreeMap<String, String>,
+    /// Per-project exceptions to `daily_calls_per_key` (a project with an audited, larger quota).
+    pub project_daily_calls: BTreeMap<String, u32>,
     /// Which of the real quota-exhausted bodies to answer with.
     pub quota_error: QuotaErrorShape,
     /// Per-key exceptions to `quota_error`: keys of different projects meet different
@@ -63,6 +70,8 @@ impl Default for SimConfig {
             valid_keys: vec!["sim-key-1".to_owned(), "sim-key-2".to_owned()],
             disabled_keys: Vec::new(),
             daily_calls_per_key: 100,
+            projects: BTreeMap::new(),
+            project_daily_calls: BTreeMap::new(),
             quota_error: QuotaErrorShape::default(),
             quota_error_by_key: BTreeMap::new(),
             invalid_key_shape: InvalidKeyShape::default(),

@@ -42,6 +42,9 @@ pub struct CallStats {
     pub per_status: BTreeMap<u16, u64>,
     /// Answers decided by the [`FaultPlan`].
     pub faults_injected: u64,
+    /// Calls refused because the key's project had no search calls left today, per key.
+    #[serde(default)]
+    pub quota_refused: BTreeMap<String, u64>,
 }
 
 /// Videos of one topic.

@@ -1,5 +1,6 @@
 //! `youtube-sim`: run the simulator as a local server for the dev loop.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -39,8 +40,14 @@ struct Cli {
     /// Keys whose project has the API disabled (403 accessNotConfigured).
     #[arg(long, value_delimiter = ',')]
     disabled_keys: Vec<String>,
+    /// search.list calls one project may make per Pacific day (a key in no `--project` is a
+    /// project of its own).
     #[arg(long, default_value_t = 100)]
     daily_calls_per_key: u32,
+    /// A Google Cloud project and its keys, which share one quota bucket: `NAME=KEY1+KEY2`,
+    /// optionally `NAME=KEY1+KEY2@CALLS` for a project with its own daily search calls.
+    #[arg(long = "project", value_name = "NAME=KEY[+KEY...][@CALLS]")]
+    projects: Vec<String>,
     #[arg(long, value_enum, default_value = "legacy403")]
     quota_error: QuotaShapeArg,
     #[arg(long, value_enum, default_value = "modern")]
@@ -78,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&cli.late_fraction) {
         anyhow::bail!("--late-fraction must be within 0..=1");
     }
+    let (projects, project_daily_calls) = parse_projects(&cli.projects)?;
     let cfg = SimConfig {
         seed: cli.seed,
         topics: cli.topics,
@@ -85,6 +93,8 @@ async fn main() -> anyhow::Result<()> {
         valid_keys: cli.keys,
         disabled_keys: cli.disabled_keys,
         daily_calls_per_key: cli.daily_calls_per_key,
+        projects,
+        project_daily_calls,
         quota_error: match cli.quota_error {
             QuotaShapeArg::Legacy403 => QuotaErrorShape::Legacy403,
             QuotaShapeArg::Daily403 => QuotaErrorShape::Daily403,
@@ -142,4 +152,33 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+type Projects = (BTreeMap<String, String>, BTreeMap<String, u32>);
+
+/// `--project NAME=KEY1+KEY2[@CALLS]`, repeated.
+fn parse_projects(args: &[String]) -> anyhow::Result<Projects> {
+    let mut keys = BTreeMap::new();
+    let mut calls = BTreeMap::new();
+    for arg in args {
+        let Some((name, rest)) = arg.split_once('=') else {
+            anyhow::bail!("--project {arg:?}: expected NAME=KEY[+KEY...][@CALLS]");
+        };
+        let (members, cap) = match rest.rsplit_once('@') {
+            Some((m, n)) => (
+                m,
+                Some(n.parse::<u32>().map_err(|_| {
+                    anyhow::anyhow!("--project {name}: @CALLS must be a whole number")
+                })?),
+            ),
+            None => (rest, None),
+        };
+        for k in members.split('+').filter(|k| !k.is_empty()) {
+            keys.insert(k.to_owned(), name.to_owned());
+        }
+        if let Some(n) = cap {
+            calls.insert(name.to_owned(), n);
+        }
+    }
+    Ok((keys, calls))
 }

@@ -115,13 +115,14 @@ fn admit_and_run(
     };
     if world.cfg.disabled_keys.iter().any(|k| k == key) {
         return Err(ApiError::AccessNotConfigured {
-            project: ids::project_number(key),
+            project: world.project_number_of(key),
         });
     }
     if !world.cfg.valid_keys.iter().any(|k| k == key) {
         return Err(ApiError::InvalidKey(world.cfg.invalid_key_shape));
     }
     if !world.spend(key) {
+        *world.stats.quota_refused.entry(key.to_owned()).or_insert(0) += 1;
         return Err(ApiError::QuotaExhausted {
             shape: world
                 .cfg
@@ -129,7 +130,7 @@ fn admit_and_run(
                 .get(key)
                 .copied()
                 .unwrap_or(world.cfg.quota_error),
-            project: ids::project_number(key),
+            project: world.project_number_of(key),
         });
     }
     // The call is billed from here on, whether or not its parameters are valid.

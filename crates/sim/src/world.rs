@@ -61,7 +61,8 @@ pub(crate) struct World {
     gens: Vec<TopicGen>,
     manual_seq: u64,
     manual_rng: Rng,
-    keys: HashMap<String, KeyBudget>,
+    /// Search buckets by project (see [`World::project_of`]).
+    buckets: HashMap<String, KeyBudget>,
     pub stats: CallStats,
     pub server_errors_given: u64,
     pub malformed_given: u64,
@@ -84,7 +85,7 @@ impl World {
             per_topic: BTreeMap::new(),
             gens: Vec::new(),
             manual_seq: 0,
-            keys: HashMap::new(),
+            buckets: HashMap::new(),
             stats: CallStats::default(),
             server_errors_given: 0,
             malformed_given: 0,
@@ -290,13 +291,38 @@ impl World {
         slice.iter().rev()
     }
 
+    /// The project a key bills: its named project, or a project of its own.
+    pub(crate) fn project_of(&self, key: &str) -> String {
+        match self.cfg.projects.get(key) {
+            Some(p) => format!("project:{p}"),
+            None => format!("key:{key}"),
+        }
+    }
+
+    /// The name Google's error bodies give the project (a number derived from it).
+    pub(crate) fn project_number_of(&self, key: &str) -> u64 {
+        ids::project_number(self.cfg.projects.get(key).map_or(key, String::as_str))
+    }
+
+    fn daily_calls_of(&self, key: &str) -> u32 {
+        self.cfg
+            .projects
+            .get(key)
+            .and_then(|p| self.cfg.project_daily_calls.get(p))
+            .copied()
+            .unwrap_or(self.cfg.daily_calls_per_key)
+    }
+
     fn budget(&mut self, key: &str) -> &mut KeyBudget {
         let today = pacific_day(self.now());
-        let daily = self.cfg.daily_calls_per_key;
-        let b = self.keys.entry(key.to_owned()).or_insert(KeyBudget {
-            day: today,
-            left: daily,
-        });
+        let daily = self.daily_calls_of(key);
+        let b = self
+            .buckets
+            .entry(self.project_of(key))
+            .or_insert(KeyBudget {
+                day: today,
+                left: daily,
+            });
         if b.day != today {
             // Quotas reset at midnight Pacific Time, whatever the caller's zone.
             b.day = today;
@@ -305,6 +331,7 @@ impl World {
         b
     }
 
+    /// Calls left today in the bucket of the key's project.
     pub(crate) fn calls_left(&mut self, key: &str) -> u32 {
         self.budget(key).left
     }
@@ -313,7 +340,7 @@ impl World {
         self.budget(key).left = n;
     }
 
-    /// Takes one call from the key's budget; false when nothing is left.
+    /// Takes one call from the bucket of the key's project; false when nothing is left.
     pub(crate) fn spend(&mut self, key: &str) -> bool {
         let b = self.budget(key);
         if b.left == 0 {
@@ -325,7 +352,7 @@ impl World {
 
     pub(crate) fn known_keys(&mut self) -> BTreeMap<String, u32> {
         let mut names: Vec<String> = self.cfg.valid_keys.clone();
-        names.extend(self.keys.keys().cloned());
+        names.extend(self.cfg.projects.keys().cloned());
         names.sort();
         names.dedup();
         names

@@ -236,3 +236,80 @@ async fn the_quota_error_shape_can_differ_per_key() {
     assert!(second.message().contains("per day"), "{}", second.message());
     sim.shutdown().await;
 }
+
+/// Quota belongs to a Google Cloud project: keys of one project share one bucket (and the
+/// number in its error body), a key outside it keeps its own, and a project may be larger.
+#[tokio::test]
+async fn keys_of_one_project_share_its_bucket() {
+    let cfg = manual(SimConfig {
+        daily_calls_per_key: 3,
+        valid_keys: vec![KEY.to_owned(), KEY2.to_owned(), "sim-key-3".to_owned()],
+        projects: [(KEY, "shared"), (KEY2, "shared"), ("sim-key-3", "big")]
+            .into_iter()
+            .map(|(k, p)| (k.to_owned(), p.to_owned()))
+            .collect(),
+        project_daily_calls: [("big".to_owned(), 5)].into_iter().collect(),
+        // The 2026 per-day body names the project's number.
+        quota_error: QuotaErrorShape::PerDay429,
+        ..SimConfig::default()
+    });
+    let (sim, ctl) = start(cfg).await;
+    let call = |key: &'static str| {
+        let url = search_url(
+            &sim.base_url,
+            &[("part", "snippet"), ("q", "cricket"), ("key", key)],
+        );
+        async move { get(&url).await.status }
+    };
+    for key in [KEY, KEY2, KEY] {
+        assert_eq!(call(key).await, 200);
+    }
+    assert_eq!(
+        ctl.key_calls_left(KEY2),
+        0,
+        "three calls of either key spent the bucket"
+    );
+    let refused = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket"), ("key", KEY2)],
+    ))
+    .await;
+    assert_eq!(refused.status, 429);
+    assert!(
+        refused.message().contains("project_number:"),
+        "{}",
+        refused.message()
+    );
+    let refused_other = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket"), ("key", KEY)],
+    ))
+    .await;
+    assert_eq!(
+        refused.message(),
+        refused_other.message(),
+        "one project, one project number in the body"
+    );
+    for _ in 0..5 {
+        assert_eq!(call("sim-key-3").await, 200, "its own, larger project");
+    }
+    assert_eq!(call("sim-key-3").await, 429);
+    let other_project = get(&search_url(
+        &sim.base_url,
+        &[("part", "snippet"), ("q", "cricket"), ("key", "sim-key-3")],
+    ))
+    .await;
+    assert_ne!(
+        other_project.message(),
+        refused.message(),
+        "another project's number"
+    );
+    let stats = ctl.calls();
+    assert_eq!(stats.quota_refused[KEY], 1);
+    assert_eq!(stats.quota_refused[KEY2], 1);
+    assert_eq!(stats.quota_refused["sim-key-3"], 2);
+    // Midnight Pacific refills every project.
+    ctl.advance(Duration::hours(25));
+    assert_eq!(call(KEY2).await, 200);
+    sim.shutdown().await;
+}
