@@ -82,6 +82,8 @@ env_file="$run/dev.env"
     echo "$v=${!v}"
   done
   echo "YOUTUBE_DAILY_CALLS_PER_KEY=${YOUTUBE_DAILY_CALLS_PER_KEY:-100000}"
+  # The planner paces for the loop below, as a deployment's for its schedule.
+  echo "FETCH_SCHEDULE=rate(${FETCH_EVERY} seconds)"
   echo "PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}"
   echo "RUST_LOG=${RUST_LOG:-info}"
 } >"$env_file"

@@ -9,14 +9,15 @@ use clap::Subcommand;
 use tubefeed_app::App;
 use tubefeed_core::key_source::validate_key;
 use tubefeed_core::keys::next_pacific_midnight;
-use tubefeed_core::{Added, Fingerprint, KeySource, Removed};
+use tubefeed_core::{Added, Fingerprint, KeySource, ProjectReport, Removed};
 use tubefeed_dynamo::{KeyState, KeyStatus};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// List keys by fingerprint: state, calls today, next reset (never key values).
+    /// List keys by fingerprint with their project and state, then each Google Cloud project's
+    /// search calls today and left (never key values).
     List {
-        /// One JSON object per key instead of a table.
+        /// One JSON object per key, then one per project, instead of tables.
         #[arg(long)]
         json: bool,
     },
@@ -47,22 +48,21 @@ pub async fn run(app: &App, command: KeysCommand) -> ExitCode {
     match command {
         KeysCommand::List { json } => {
             let now = Utc::now();
-            let statuses = match ring.statuses(now).await {
-                Ok(s) => s,
+            let listed = match ring.statuses(now).await {
+                Ok(s) => ring.projects(now).await.map(|p| (s, p)),
+                Err(e) => Err(e),
+            };
+            let (statuses, projects) = match listed {
+                Ok(l) => l,
                 Err(e) => {
                     eprintln!("tubefeed: keys: {e}");
                     return ExitCode::FAILURE;
                 }
             };
             if json {
-                for s in &statuses {
-                    match serde_json::to_string(s) {
-                        Ok(line) => println!("{line}"),
-                        Err(e) => eprintln!("tubefeed: {e}"),
-                    }
-                }
+                print_json(&statuses, &projects);
             } else {
-                print_table(&ring.source().describe(), &statuses, now);
+                print_table(&ring.source().describe(), &statuses, &projects, now);
             }
             ExitCode::SUCCESS
         }
@@ -167,7 +167,56 @@ fn short_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
-fn print_table(source: &str, statuses: &[KeyStatus], now: DateTime<Utc>) {
+/// One object per key (`"kind": "key"`), then one per project (`"kind": "project"`).
+fn print_json(statuses: &[KeyStatus], projects: &[ProjectReport]) {
+    let keys = statuses.iter().map(serde_json::to_value);
+    let projects = projects.iter().map(serde_json::to_value);
+    for (kind, v) in keys
+        .map(|v| ("key", v))
+        .chain(projects.map(|v| ("project", v)))
+    {
+        match v {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.insert("kind".into(), kind.into());
+                println!("{}", serde_json::Value::Object(m));
+            }
+            Ok(other) => println!("{other}"),
+            Err(e) => eprintln!("tubefeed: {e}"),
+        }
+    }
+}
+
+/// Left-aligned columns, each as wide as its widest cell.
+fn print_columns(header: &[&str], rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain(std::iter::once(header[i].len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+}
+
+fn print_table(
+    source: &str,
+    statuses: &[KeyStatus],
+    projects: &[ProjectReport],
+    now: DateTime<Utc>,
+) {
     let reset = next_pacific_midnight(now);
     let left = reset - now;
     println!(
@@ -177,32 +226,47 @@ fn print_table(source: &str, statuses: &[KeyStatus], now: DateTime<Utc>) {
         left.num_hours(),
         left.num_minutes() % 60
     );
-    let rows: Vec<[String; 3]> = statuses
+    let rows: Vec<Vec<String>> = statuses
         .iter()
         .map(|s| {
-            [
+            vec![
                 s.fingerprint.to_string(),
+                s.project.clone(),
                 state_text(&s.state),
-                format!("{}/{}", s.calls_today, s.daily_budget),
             ]
         })
         .collect();
-    let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max(11);
-    let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(5);
-    println!("{:<w0$}  {:<w1$}  CALLS TODAY", "FINGERPRINT", "STATE");
-    for r in rows {
-        println!("{:<w0$}  {:<w1$}  {}", r[0], r[1], r[2]);
-    }
+    print_columns(&["FINGERPRINT", "PROJECT", "STATE"], &rows);
+    println!();
+    let rows: Vec<Vec<String>> = projects
+        .iter()
+        .map(|p| {
+            let mut note = Vec::new();
+            if p.learned {
+                note.push("learned: keys that ran dry together");
+            }
+            if p.ran_dry_early {
+                note.push("YouTube refused it before its count ran out");
+            }
+            vec![
+                p.project.clone(),
+                p.keys.to_string(),
+                format!("{}/{}", p.calls_today, p.daily_calls),
+                p.calls_left.to_string(),
+                note.join("; "),
+            ]
+        })
+        .collect();
+    print_columns(&["PROJECT", "KEYS", "CALLS TODAY", "LEFT", "NOTE"], &rows);
     let usable = statuses
         .iter()
-        .filter(|s| !matches!(s.state, KeyState::Invalid))
-        .count();
-    let calls_left: u64 = statuses
-        .iter()
         .filter(|s| matches!(s.state, KeyState::Available | KeyState::RateLimited { .. }))
-        .map(|s| u64::from(s.daily_budget.saturating_sub(s.calls_today)))
-        .sum();
-    println!("{usable} usable, {calls_left} calls left today");
+        .count();
+    let calls_left: u64 = projects.iter().map(|p| u64::from(p.calls_left)).sum();
+    println!(
+        "{usable} key(s) usable, {calls_left} search call(s) left today in {} project(s)",
+        projects.len()
+    );
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use tubefeed_core::{ApiKey, FetchSettings, Topic};
+use tubefeed_core::key_source::validate_key;
+use tubefeed_core::{ApiKey, FetchSettings, ProjectName, Topic};
 use tubefeed_youtube::TlsRoots;
 
 pub const DEFAULT_TABLE: &str = "tubefeed";
@@ -48,7 +49,11 @@ pub struct Config {
     pub topic_weights: Vec<(Topic, u32)>,
     pub youtube_base_url: String,
     pub keys: KeySource,
+    /// `YOUTUBE_DAILY_CALLS_PER_KEY`: a project's search.list bucket when its keys do not say.
     pub daily_calls_per_key: u32,
+    /// `FETCH_SCHEDULE`: how often the schedule runs the fetcher (the template's
+    /// `FetchSchedule` feeds both the EventBridge rule and this variable).
+    pub schedule: chrono::Duration,
     /// How long a warm process reuses the key list read from Secrets Manager.
     pub keys_cache: Duration,
     pub fetch: FetchSettings,
@@ -132,6 +137,18 @@ impl Config {
             1,
             1_000_000,
         )?;
+        let schedule = match get("FETCH_SCHEDULE") {
+            None => chrono::Duration::minutes(1),
+            Some(raw) => parse_schedule(&raw).ok_or_else(|| {
+                ConfigError::invalid(
+                    "FETCH_SCHEDULE",
+                    format!(
+                        "must be a rate such as `rate(1 minute)` or `rate(5 minutes)` \
+                         (seconds, minutes, hours or days; at most a day), got {raw:?}"
+                    ),
+                )
+            })?,
+        };
         let keys_cache = Duration::from_secs(u64::from(parse_num(
             "KEYS_CACHE_SECONDS",
             get("KEYS_CACHE_SECONDS"),
@@ -216,6 +233,7 @@ impl Config {
             youtube_base_url,
             keys,
             daily_calls_per_key,
+            schedule,
             keys_cache,
             fetch,
             page_token_secret,
@@ -264,27 +282,50 @@ fn parse_topics(raw: &str) -> Result<Vec<(Topic, u32)>, ConfigError> {
     Ok(out)
 }
 
+/// `YOUTUBE_API_KEYS`: comma-separated keys, each optionally `project:key` (a colon never
+/// occurs in a key) naming the Google Cloud project whose bucket it draws on.
 fn parse_keys(list: &str) -> Result<Vec<ApiKey>, ConfigError> {
+    let bad = |reason: String| ConfigError::invalid("YOUTUBE_API_KEYS", reason);
     let mut keys: Vec<ApiKey> = Vec::new();
-    for raw in list.split(',').map(str::trim) {
-        if raw.is_empty() {
-            return Err(ConfigError::invalid(
-                "YOUTUBE_API_KEYS",
-                "contains an empty key (check for a stray comma)",
-            ));
-        }
-        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(ConfigError::invalid(
-                "YOUTUBE_API_KEYS",
-                "a key contains whitespace",
-            ));
-        }
-        let key = ApiKey::new(raw);
+    for (i, raw) in list.split(',').map(str::trim).enumerate() {
+        let (project, value) = match raw.split_once(':') {
+            Some((p, v)) => {
+                let name =
+                    ProjectName::parse(p).map_err(|e| bad(format!("entry {}: {e}", i + 1)))?;
+                (Some(name), v.trim())
+            }
+            None => (None, raw),
+        };
+        let key = validate_key(value).map_err(|e| match e {
+            tubefeed_core::KeySourceError::BadKey(why) => bad(format!("entry {}: {why}", i + 1)),
+            other => bad(other.to_string()),
+        })?;
+        let key = match project {
+            Some(p) => key.in_project(p, None),
+            None => key,
+        };
         if !keys.iter().any(|k| k.fingerprint() == key.fingerprint()) {
             keys.push(key);
         }
     }
     Ok(keys)
+}
+
+/// `rate(N unit)` as EventBridge writes it (`rate(1 minute)`, `rate(5 minutes)`, `rate(2
+/// hours)`), plus seconds for local loops (`rate(3 seconds)`), at most a day.
+pub fn parse_schedule(raw: &str) -> Option<chrono::Duration> {
+    let inner = raw.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: i64 = n.parse().ok().filter(|n| *n >= 1)?;
+    let secs = match unit.trim() {
+        "second" | "seconds" => 1,
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    let d = chrono::Duration::seconds(n.checked_mul(secs)?);
+    (d <= chrono::Duration::days(1)).then_some(d)
 }
 
 fn parse_num(
@@ -398,6 +439,61 @@ mod tests {
             assert_eq!(
                 cfg(&[("SEARCH_QUERIES", bad)]).unwrap_err().var,
                 "SEARCH_QUERIES",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_may_name_their_project() {
+        let c = cfg(&[(
+            "YOUTUBE_API_KEYS",
+            "tubefeed-1:AIzaA, tubefeed-1:AIzaB,AIzaC",
+        )])
+        .unwrap();
+        let KeySource::Env(keys) = c.keys else {
+            panic!()
+        };
+        let projects: Vec<Option<&str>> = keys
+            .iter()
+            .map(|k| k.project().map(ProjectName::as_str))
+            .collect();
+        assert_eq!(projects, [Some("tubefeed-1"), Some("tubefeed-1"), None]);
+        assert_eq!(keys[0].expose(), "AIzaA");
+        for bad in [
+            "bad name:AIzaSECRET",
+            ":AIzaSECRET",
+            "p:",
+            "key-x:AIzaSECRET",
+        ] {
+            let e = cfg(&[("YOUTUBE_API_KEYS", bad)]).unwrap_err();
+            assert_eq!(e.var, "YOUTUBE_API_KEYS", "{bad}");
+            assert!(!e.to_string().contains("SECRET"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_schedule_is_a_rate() {
+        assert_eq!(cfg(&[]).unwrap().schedule, chrono::Duration::minutes(1));
+        for (raw, secs) in [
+            ("rate(1 minute)", 60),
+            ("rate(5 minutes)", 300),
+            ("rate(3 seconds)", 3),
+            ("rate(1 day)", 86_400),
+        ] {
+            let c = cfg(&[("FETCH_SCHEDULE", raw)]).unwrap();
+            assert_eq!(c.schedule.num_seconds(), secs, "{raw}");
+        }
+        for bad in [
+            "1 minute",
+            "rate(0 minutes)",
+            "rate(2 weeks)",
+            "rate(25 hours)",
+            "cron(* * * * ? *)",
+        ] {
+            assert_eq!(
+                cfg(&[("FETCH_SCHEDULE", bad)]).unwrap_err().var,
+                "FETCH_SCHEDULE",
                 "{bad}"
             );
         }

@@ -201,13 +201,16 @@ impl App {
         }
     }
 
-    /// The shared key ring over the configured source.
+    /// The shared key ring over the configured source, planning for the configured schedule.
     pub fn key_ring(&self) -> Result<AppKeyRing, StartupError> {
+        let policy = tubefeed_core::BudgetPolicy::new(self.config.daily_calls_per_key)
+            .with_schedule(self.config.schedule);
         Ok(DynamoKeyRing::new(
             self.store.clone(),
             self.key_source()?,
             self.config.daily_calls_per_key,
-        ))
+        )
+        .with_policy(policy))
     }
 
     /// The fetcher, for processes that fetch. Fails when no key source is configured.

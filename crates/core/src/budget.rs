@@ -12,22 +12,53 @@
 //! recomputed from what is actually left, an early burst slows the rest of the day down a
 //! little instead of starving its last hours.
 //!
+//! How much to ration depends on how the pool compares with the schedule: a pool that accrues
+//! at least [`AMPLE_POLLS_PER_RUN`] polls of every topic per scheduled run is *ample* — every run
+//! polls every topic, the bank holds a few runs' worth (so a backfill or a burst reads up to
+//! `FETCH_MAX_PAGES_PER_TOPIC` pages at once) and the fetcher's waits for a fuller page are off.
+//! At or below [`SCARCE_POLLS_PER_RUN`] the rules above apply in full; in between they apply in
+//! proportion ([`RunBudget::rationing_pct`]), so a shrinking pool never meets a cliff.
+//!
 //! Pure: no clock, no I/O. The key ring adapter feeds it the pool's state and stores the bank.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::next_pacific_midnight;
+use crate::quota::ProjectReport;
+
+/// Each scheduled run accrues at least this many polls of every topic: ample, no rationing.
+/// The quarter to spare pays for the burst, sweep and backfill pages beyond one poll.
+pub const AMPLE_POLLS_PER_RUN: f64 = 1.25;
+
+/// At or below this many polls of every topic per run, calls are rationed in full.
+pub const SCARCE_POLLS_PER_RUN: f64 = 0.5;
+
+/// What a poll of a busy topic costs when its late sweeps run separately: the head and the two
+/// sweeps (see [`crate::fetch`]). Sweeps run every run only when the pool affords that.
+pub const CALLS_PER_SWEEPING_POLL: f64 = 3.0;
+
+/// How much of the rationing rules apply, in percent: 0 when the pool accrues
+/// [`AMPLE_POLLS_PER_RUN`] or more polls of every topic per scheduled run, 100 at
+/// [`SCARCE_POLLS_PER_RUN`] or fewer, linear in between.
+pub fn rationing_pct(polls_per_run: f64) -> u8 {
+    let r = (AMPLE_POLLS_PER_RUN - polls_per_run) / (AMPLE_POLLS_PER_RUN - SCARCE_POLLS_PER_RUN);
+    (r.clamp(0.0, 1.0) * 100.0).round() as u8
+}
 
 /// The knobs of the planner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BudgetPolicy {
-    /// YouTube's per-key daily bucket for `search.list` (`YOUTUBE_DAILY_CALLS_PER_KEY`).
+    /// A project's daily bucket for `search.list` when its keys do not say
+    /// (`YOUTUBE_DAILY_CALLS_PER_KEY`; a key naming no project is a project of its own).
     pub daily_calls_per_key: u32,
     /// At most this many calls may be borrowed by one run to finish a burst.
     pub max_borrow: u32,
-    /// The bank holds at most this many polls: a quiet hour must not fund a flood later.
+    /// The bank holds at most this many polls (or, when the pool is ample, this many runs'
+    /// accrual): a quiet hour must not fund a flood later.
     pub bank_polls: u32,
+    /// How often the schedule starts a run (`FETCH_SCHEDULE`, the template's `FetchSchedule`).
+    pub schedule: chrono::Duration,
 }
 
 impl BudgetPolicy {
@@ -37,12 +68,18 @@ impl BudgetPolicy {
             // Ten pages are 500 videos: YouTube's result cap for one query.
             max_borrow: 10,
             bank_polls: 3,
+            schedule: chrono::Duration::minutes(1),
         }
+    }
+
+    /// The same policy for runs every `schedule`.
+    pub fn with_schedule(self, schedule: chrono::Duration) -> Self {
+        Self { schedule, ..self }
     }
 }
 
 /// The pool as the ring sees it now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PoolView {
     /// Keys in the current list.
     pub keys_total: u32,
@@ -50,9 +87,11 @@ pub struct PoolView {
     /// calls left in the table's count (briefly rate-limited ones included: they come back
     /// today). Always agrees with `calls_left_today`: zero keys exactly when zero calls.
     pub keys_usable: u32,
-    /// What the usable keys may still spend before the next reset, as counted in the table;
-    /// keys YouTube reported exhausted count zero.
+    /// What the projects of usable keys may still spend before the next reset, as counted;
+    /// a project YouTube reported dry counts zero.
     pub calls_left_today: u64,
+    /// Each project (bucket) as counted.
+    pub projects: Vec<ProjectReport>,
 }
 
 /// The shared bank of paced calls.
@@ -85,6 +124,15 @@ pub struct BudgetReport {
     /// borrow is repaid).
     pub bank: i64,
     pub next_reset: DateTime<Utc>,
+    /// How often the schedule runs the fetcher.
+    pub schedule_seconds: u64,
+    /// How much of the rationing rules apply: 0 when the pool is ample (see [`rationing_pct`]).
+    pub rationing_pct: u8,
+    /// The same for separate late sweeps (ample when a run affords a head and two sweeps for
+    /// every topic, [`CALLS_PER_SWEEPING_POLL`]).
+    pub sweep_rationing_pct: u8,
+    /// Each Google Cloud project's calls (names only, never key values).
+    pub projects: Vec<ProjectReport>,
 }
 
 /// What one run may spend.
@@ -98,6 +146,11 @@ pub struct RunBudget {
     /// `Some(t)`: the bank does not hold a poll yet; the run spends nothing, and `t` is when it
     /// will at today's pace.
     pub wait_until: Option<DateTime<Utc>>,
+    /// How much of the rationing rules apply (0 = poll every topic every run, 100 = issue 10's
+    /// rules in full); see [`rationing_pct`].
+    pub rationing_pct: u8,
+    /// The same for separate late sweeps.
+    pub sweep_rationing_pct: u8,
     pub report: Option<BudgetReport>,
 }
 
@@ -108,6 +161,8 @@ impl RunBudget {
             paced: u32::MAX,
             borrow: 0,
             wait_until: None,
+            rationing_pct: 0,
+            sweep_rationing_pct: 0,
             report: None,
         }
     }
@@ -164,14 +219,22 @@ pub fn plan_run(
     let price = poll.cycle.max(1);
     let start = poll.start.clamp(1, price);
     let rate = left_f / secs_left;
-    let cap = left_f.min(f64::from(price) * f64::from(policy.bank_polls.max(1)));
+    let schedule_secs = policy.schedule.num_milliseconds().max(1_000) as f64 / 1000.0;
+    // What one scheduled run's worth of the pool buys, in polls of every topic.
+    let per_run = rate * schedule_secs;
+    let rationing = rationing_pct(per_run / f64::from(price));
+    let sweep_rationing = rationing_pct(per_run / f64::from(price) / CALLS_PER_SWEEPING_POLL);
+    let scarce = f64::from(rationing) / 100.0;
+    let cap = left_f.min(f64::from(price).max(per_run) * f64::from(policy.bank_polls.max(1)));
 
     let tokens = match bank.at {
-        // The first run ever may poll at once (every topic, if a quarter of the day's budget
-        // covers them; the first topics in turn otherwise).
-        None => f64::from(start)
-            .max(f64::from(price).min(left_f / 4.0))
-            .min(left_f),
+        // The first run may poll at once: every topic, if a quarter of the day's budget covers
+        // them (the first topics in turn otherwise) — and, as the pool grows ample, up to a
+        // full bank, so a first backfill is not throttled.
+        None => {
+            let want = f64::from(price) * scarce + cap * (1.0 - scarce);
+            f64::from(start).max(want.min(left_f / 4.0)).min(left_f)
+        }
         Some(at) => {
             let elapsed = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
             (bank.tokens + rate * elapsed).min(cap)
@@ -190,6 +253,10 @@ pub fn plan_run(
         borrow: 0,
         bank: tokens.floor() as i64,
         next_reset: reset,
+        schedule_seconds: schedule_secs.round() as u64,
+        rationing_pct: rationing,
+        sweep_rationing_pct: sweep_rationing,
+        projects: pool.projects.clone(),
     };
     let new_bank = Bank {
         tokens,
@@ -203,6 +270,8 @@ pub fn plan_run(
             paced: price,
             borrow: 0,
             wait_until: None,
+            rationing_pct: rationing,
+            sweep_rationing_pct: sweep_rationing,
             report: Some(report),
         };
         return (budget, new_bank);
@@ -214,6 +283,8 @@ pub fn plan_run(
             paced: 0,
             borrow: 0,
             wait_until: Some((now + wait).min(reset)),
+            rationing_pct: rationing,
+            sweep_rationing_pct: sweep_rationing,
             report: Some(report),
         };
         return (budget, new_bank);
@@ -230,6 +301,8 @@ pub fn plan_run(
             paced,
             borrow,
             wait_until: None,
+            rationing_pct: rationing,
+            sweep_rationing_pct: sweep_rationing,
             report: Some(report),
         },
         new_bank,
@@ -278,6 +351,7 @@ mod tests {
                 keys_total: keys,
                 keys_usable: keys,
                 calls_left_today: budget - day.spent,
+                ..Default::default()
             };
             let (b, mut stored) = plan(&policy, &pool, bank, price, now);
             let minute = (now - start).num_minutes();
@@ -364,6 +438,7 @@ mod tests {
                 keys_total: 1,
                 keys_usable: 1,
                 calls_left_today: 100 - spent,
+                ..Default::default()
             };
             let (b, mut stored) = plan(&policy, &pool, bank, 2, now);
             if b.wait_until.is_none() {
@@ -389,6 +464,7 @@ mod tests {
             keys_total: 1,
             keys_usable: 1,
             calls_left_today: 100,
+            ..Default::default()
         };
         let t = Utc.with_ymd_and_hms(2026, 1, 15, 8, 0, 0).unwrap();
         let (first, bank) = plan(&policy, &pool, Bank::default(), 2, t);
@@ -419,6 +495,7 @@ mod tests {
             keys_total: 2,
             keys_usable: 2,
             calls_left_today: 0,
+            ..Default::default()
         };
         let (b, _) = plan(
             &policy,
@@ -439,6 +516,7 @@ mod tests {
             keys_total: 1,
             keys_usable: 1,
             calls_left_today: 100,
+            ..Default::default()
         };
         // Midnight starting the 23-hour spring-forward day (2026-03-08, PST).
         let (b, _) = plan(
@@ -464,6 +542,84 @@ mod tests {
         assert_eq!(r.effective_interval_seconds, Some(25 * 36));
     }
 
+    fn pool(keys: u32, calls_left_today: u64) -> PoolView {
+        PoolView {
+            keys_total: keys,
+            keys_usable: keys,
+            calls_left_today,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rationing_goes_smoothly_from_ample_to_scarce() {
+        assert_eq!(rationing_pct(10.0), 0);
+        assert_eq!(rationing_pct(AMPLE_POLLS_PER_RUN), 0);
+        assert_eq!(rationing_pct(SCARCE_POLLS_PER_RUN), 100);
+        assert_eq!(rationing_pct(0.01), 100);
+        let mid = rationing_pct((AMPLE_POLLS_PER_RUN + SCARCE_POLLS_PER_RUN) / 2.0);
+        assert_eq!(mid, 50);
+        // No step anywhere: a hundredth of a poll more never moves it by more than 2 points.
+        let mut last = rationing_pct(0.0);
+        for i in 1..=200 {
+            let r = rationing_pct(f64::from(i) / 100.0);
+            assert!(last >= r && last - r <= 2, "{last} -> {r} at {i}");
+            last = r;
+        }
+    }
+
+    #[test]
+    fn an_ample_pool_polls_every_run_and_banks_runs_not_polls() {
+        let policy = BudgetPolicy::new(100_000);
+        let t = utc("2026-01-15T20:00:00Z"); // 12:00 PST: 12 hours left
+        // 100,000 calls over 12 h: ~139 a minute for one topic of one call.
+        let (first, bank) = plan(&policy, &pool(1, 100_000), Bank::default(), 1, t);
+        assert_eq!(first.rationing_pct, 0);
+        let r = first.report.as_ref().unwrap();
+        assert_eq!((r.rationing_pct, r.schedule_seconds), (0, 60));
+        // The first run may read a whole backfill: three runs' accrual, not one poll.
+        assert_eq!(first.paced, 416, "{first:?}");
+        // After spending it all, a run one schedule later polls again.
+        let spent = Bank {
+            tokens: bank.tokens - f64::from(first.paced),
+            ..bank
+        };
+        let (next, _) = plan(
+            &policy,
+            &pool(1, 100_000 - 416),
+            spent,
+            1,
+            t + chrono::Duration::minutes(1),
+        );
+        assert!(next.wait_until.is_none() && next.paced >= 138, "{next:?}");
+    }
+
+    #[test]
+    fn twenty_keys_and_one_quiet_topic_are_ample_for_a_run_a_minute() {
+        let policy = BudgetPolicy::new(100);
+        let t = utc("2026-01-15T08:00:00Z"); // midnight PST
+        let (b, _) = plan(&policy, &pool(20, 2_000), Bank::default(), 1, t);
+        assert_eq!(b.rationing_pct, 0, "2,000 calls a day for 1,440 runs");
+        // Sixty topics on the same pool are rationed in full.
+        let (b, _) = plan(&policy, &pool(20, 2_000), Bank::default(), 60, t);
+        assert_eq!(b.rationing_pct, 100);
+        // A run every ten minutes: one key (100 calls for 144 runs, 0.69 polls a run) is partly
+        // rationed, two keys are ample.
+        let every10 = policy.with_schedule(chrono::Duration::minutes(10));
+        let (b, _) = plan(&every10, &pool(1, 100), Bank::default(), 1, t);
+        assert_eq!(b.rationing_pct, 74, "(1.25 - 0.69) / 0.75");
+        let (b, _) = plan(&every10, &pool(2, 200), Bank::default(), 1, t);
+        assert_eq!(b.rationing_pct, 0, "200 calls for 144 runs");
+    }
+
+    #[test]
+    fn the_scarce_first_run_is_unchanged() {
+        let policy = BudgetPolicy::new(100);
+        let t = utc("2026-01-15T08:00:00Z");
+        let (b, _) = plan(&policy, &pool(1, 100), Bank::default(), 2, t);
+        assert_eq!((b.paced, b.rationing_pct), (2, 100));
+    }
+
     #[test]
     fn borrowing_is_bounded() {
         let policy = BudgetPolicy::new(100);
@@ -472,6 +628,7 @@ mod tests {
             keys_total: 1,
             keys_usable: 1,
             calls_left_today: left,
+            ..Default::default()
         };
         let (b, _) = plan(&policy, &pool(100), Bank::default(), 2, t);
         assert_eq!((b.paced, b.borrow), (2, 10));

@@ -154,6 +154,11 @@ const FILL_FRACTION: f64 = 0.6;
 /// A separate sweep waits until its window would fill this much of a page.
 const SWEEP_FILL_FRACTION: f64 = 0.8;
 
+/// `d` shortened in proportion to how much the rationing rules apply.
+fn scale(d: chrono::Duration, rationing: f64) -> chrono::Duration {
+    chrono::Duration::milliseconds((d.num_milliseconds() as f64 * rationing.clamp(0.0, 1.0)) as i64)
+}
+
 /// Expected videos in `span` at `videos_per_hour`.
 fn estimate(videos_per_hour: u32, span: chrono::Duration) -> f64 {
     f64::from(videos_per_hour) * span.num_seconds().max(0) as f64 / 3600.0
@@ -206,6 +211,9 @@ struct Meter {
     topic_used: u32,
     /// Pages paid from the allowance, borrowed ones included.
     spent: u32,
+    /// How much the rationing rules apply to separate late sweeps, which cost a call each
+    /// beyond the head's (0 = sweep whatever has aged, every run; 1 = in full).
+    sweep_rationing: f64,
 }
 
 impl Meter {
@@ -216,6 +224,7 @@ impl Meter {
             topic_share: b.paced,
             topic_used: 0,
             spent: 0,
+            sweep_rationing: f64::from(b.sweep_rationing_pct.min(100)) / 100.0,
         }
     }
 
@@ -351,12 +360,14 @@ where
                 };
             }
         };
-        // Rationed only when a planner paces the pool; a ring without one polls every run.
-        let rationed = budget.report.is_some();
+        // Rationed only as far as the planner says the pool is short of polling every topic
+        // every run (a ring without a planner polls every run).
+        let rationing = f64::from(budget.rationing_pct.min(100)) / 100.0;
         let cycle_interval = budget
             .report
             .as_ref()
             .and_then(|r| r.effective_interval_seconds);
+        let schedule_seconds = budget.report.as_ref().map_or(0, |r| r.schedule_seconds);
 
         // Who waited how long: the states are read before any lease, for ordering only (each
         // topic's run reads its own state again under its lease).
@@ -376,19 +387,18 @@ where
                 .map(|t| (now - t).max(chrono::Duration::zero()));
             out[i].lag_seconds = waited.map(|d| u64::try_from(d.num_seconds()).unwrap_or(0));
             let pool_interval = cycle_interval.map(|c| c / u64::from(w));
-            let floor = if rationed {
-                u64::try_from(min_interval.num_seconds()).unwrap_or(0)
-            } else {
-                0
-            };
-            out[i].interval_seconds = pool_interval.map(|p| p.max(floor));
+            // A topic that fills little of a page waits, when calls are rationed, until it
+            // would (or until the early sweep's delay): a call per poll then buys more videos,
+            // and the calls saved go to the topics that need them. The wait shrinks with the
+            // rationing, to none when the pool is ample.
+            let floor = scale(min_interval, rationing);
+            let floor_secs = u64::try_from(floor.num_seconds()).unwrap_or(0);
+            out[i].interval_seconds =
+                pool_interval.map(|p| p.max(floor_secs).max(schedule_seconds));
             match waited {
-                // A topic that fills little of a page waits, when calls are rationed, until it
-                // would (or until the early sweep's delay): a call per poll then buys more
-                // videos, and the calls saved go to the topics that need them.
-                Some(d) if rationed && d < min_interval && st.gap.is_none() => {
+                Some(d) if d < floor && st.gap.is_none() => {
                     out[i].skipped = Some(SkipReason::NotDue {
-                        next_poll_at: now + (min_interval - d),
+                        next_poll_at: now + (floor - d),
                     });
                 }
                 Some(d) => due.push((i, d.num_milliseconds() as f64 * f64::from(w))),
@@ -478,21 +488,24 @@ where
     }
 
     /// Whether a sweep of `[from, to]` is worth its call now: it would fill most of a page,
-    /// or its oldest slice has waited a whole delay beyond its own.
+    /// or its oldest slice has waited a whole delay beyond its own. Both waits shrink with the
+    /// rationing: an ample pool sweeps whatever has aged, every run.
     fn sweep_due(
         &self,
         videos_per_hour: Option<u32>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         delay: chrono::Duration,
+        rationing: f64,
     ) -> bool {
-        if to - from >= delay {
+        if to - from >= scale(delay, rationing) {
             return true;
         }
         let Some(v) = videos_per_hour else {
             return true;
         };
-        estimate(v, to - from) >= f64::from(self.settings.page_size) * SWEEP_FILL_FRACTION
+        estimate(v, to - from)
+            >= f64::from(self.settings.page_size) * SWEEP_FILL_FRACTION * rationing
     }
 
     /// Whether everything from `from` to now likely fits in one page, so the head can re-read
@@ -758,7 +771,13 @@ where
                             && stop.is_none()
                             && end > mark_now
                             && run.meter.paced_available()
-                            && self.sweep_due(st.videos_per_hour, mark_now, end, delay)
+                            && self.sweep_due(
+                                st.videos_per_hour,
+                                mark_now,
+                                end,
+                                delay,
+                                run.meter.sweep_rationing,
+                            )
                         {
                             let r = self
                                 .read_range(run, Some(mark_now), Some(end), budget)

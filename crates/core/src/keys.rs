@@ -11,13 +11,20 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::budget::{PollPrice, RunBudget};
+use crate::quota::{
+    KeyMarks, Layout, Learned, Pool, ProjectId, ProjectName, ProjectUse, RestReason,
+    layout_version, rate_limit_rest, surprise,
+};
 
-/// A YouTube API key. The value is only reachable through [`ApiKey::expose`], which the
+/// A YouTube API key, and the Google Cloud project it bills when the operator said which (see
+/// [`crate::quota`]). The value is only reachable through [`ApiKey::expose`], which the
 /// YouTube adapter calls when building a request; `Debug` prints the fingerprint.
 #[derive(Clone)]
 pub struct ApiKey {
     secret: SecretString,
     fingerprint: Fingerprint,
+    project: Option<ProjectName>,
+    daily_calls: Option<u32>,
 }
 
 impl ApiKey {
@@ -26,6 +33,16 @@ impl ApiKey {
         Self {
             fingerprint: Fingerprint::of(value),
             secret: SecretString::from(value.to_owned()),
+            project: None,
+            daily_calls: None,
+        }
+    }
+    /// The same key, billing `project`, whose daily search calls are `daily_calls` when given.
+    pub fn in_project(self, project: ProjectName, daily_calls: Option<u32>) -> Self {
+        Self {
+            project: Some(project),
+            daily_calls,
+            ..self
         }
     }
     pub fn expose(&self) -> &str {
@@ -34,11 +51,20 @@ impl ApiKey {
     pub fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
     }
+    pub fn project(&self) -> Option<&ProjectName> {
+        self.project.as_ref()
+    }
+    pub fn daily_calls(&self) -> Option<u32> {
+        self.daily_calls
+    }
 }
 
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ApiKey({})", self.fingerprint)
+        match &self.project {
+            Some(p) => write!(f, "ApiKey({} in {p})", self.fingerprint),
+            None => write!(f, "ApiKey({})", self.fingerprint),
+        }
     }
 }
 
@@ -159,78 +185,80 @@ pub fn pacific_day(now: DateTime<Utc>) -> String {
         .to_string()
 }
 
-#[derive(Debug)]
-struct StaticKeyState {
-    key: ApiKey,
+#[derive(Debug, Default)]
+struct StaticState {
     day: String,
-    calls_today: u32,
-    resting_until: Option<DateTime<Utc>>,
-    invalid: bool,
+    uses: std::collections::HashMap<ProjectId, ProjectUse>,
+    marks: std::collections::HashMap<Fingerprint, KeyMarks>,
+    learned: Learned,
 }
 
-/// A process-local ring: exact for one process, used for local runs and tests. Deployed
-/// fetchers share key state through the table instead.
+/// A process-local ring with the same rules as the shared one (projects, rests, learning),
+/// without its budget planner: exact for one process, used by tests. Deployed fetchers share
+/// key state through the table instead.
 #[derive(Debug)]
 pub struct StaticKeyRing {
-    daily_calls_per_key: u32,
-    keys: Mutex<Vec<StaticKeyState>>,
+    daily_calls_per_project: u32,
+    keys: Vec<ApiKey>,
+    state: Mutex<StaticState>,
 }
 
 impl StaticKeyRing {
-    pub fn new(keys: Vec<ApiKey>, daily_calls_per_key: u32) -> Self {
-        let keys = keys
-            .into_iter()
-            .map(|key| StaticKeyState {
-                key,
-                day: String::new(),
-                calls_today: 0,
-                resting_until: None,
-                invalid: false,
-            })
-            .collect();
+    /// `daily_calls_per_project`: the size of a project's bucket when its keys do not say.
+    pub fn new(keys: Vec<ApiKey>, daily_calls_per_project: u32) -> Self {
         Self {
-            daily_calls_per_key,
-            keys: Mutex::new(keys),
+            daily_calls_per_project,
+            keys: crate::key_source::dedup_keys(keys),
+            state: Mutex::new(StaticState::default()),
         }
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, StaticState>, KeyRingError> {
+        self.state
+            .lock()
+            .map_err(|_| KeyRingError::Store("key ring lock poisoned".into()))
+    }
+
+    /// The pool as of `now` (a new Pacific day starts every count at zero).
+    fn pool(&self, st: &mut StaticState, now: DateTime<Utc>) -> Pool {
+        let today = pacific_day(now);
+        if st.day != today {
+            st.day = today.clone();
+            st.uses.clear();
+        }
+        let version = layout_version(&self.keys, self.daily_calls_per_project);
+        let groups = st.learned.in_force(&version, &today);
+        Pool {
+            layout: Layout::new(&self.keys, self.daily_calls_per_project, &groups),
+            uses: st.uses.clone(),
+            marks: st.marks.clone(),
+            keys: self.keys.iter().map(|k| k.fingerprint().clone()).collect(),
+        }
+    }
+
+    /// The pool as the planner would see it now (for tests and reports).
+    pub fn view(&self, now: DateTime<Utc>) -> Result<crate::budget::PoolView, KeyRingError> {
+        let mut st = self.lock()?;
+        Ok(self.pool(&mut st, now).view(now))
     }
 }
 
 impl KeyRing for StaticKeyRing {
     async fn acquire(&self, now: DateTime<Utc>) -> Result<Acquired, KeyRingError> {
-        let mut keys = self
-            .keys
-            .lock()
-            .map_err(|_| KeyRingError::Store("key ring lock poisoned".into()))?;
-        if keys.is_empty() {
+        if self.keys.is_empty() {
             return Err(KeyRingError::NoKeys);
         }
-        let today = pacific_day(now);
-        let budget = self.daily_calls_per_key;
-        for k in keys.iter_mut() {
-            if k.day != today {
-                k.day = today.clone();
-                k.calls_today = 0;
+        let mut st = self.lock()?;
+        let pool = self.pool(&mut st, now);
+        if let Some((fp, project)) = pool.candidates(now).into_iter().next() {
+            st.uses.entry(project.id.clone()).or_default().calls_today += 1;
+            if let Some(k) = self.keys.iter().find(|k| *k.fingerprint() == fp) {
+                return Ok(Acquired::Key(k.clone()));
             }
         }
-        let best = keys
-            .iter_mut()
-            .filter(|k| {
-                !k.invalid && k.resting_until.is_none_or(|t| t <= now) && k.calls_today < budget
-            })
-            .max_by_key(|k| budget - k.calls_today);
-        if let Some(k) = best {
-            k.calls_today += 1;
-            return Ok(Acquired::Key(k.key.clone()));
-        }
-        let next_usable_at = keys
-            .iter()
-            .filter(|k| !k.invalid)
-            .map(|k| match k.resting_until {
-                Some(t) if t > now => t,
-                _ => next_pacific_midnight(now),
-            })
-            .min();
-        Ok(Acquired::NoneUsable { next_usable_at })
+        Ok(Acquired::NoneUsable {
+            next_usable_at: pool.next_usable_at(now),
+        })
     }
 
     async fn report(
@@ -239,17 +267,27 @@ impl KeyRing for StaticKeyRing {
         outcome: KeyOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), KeyRingError> {
-        let mut keys = self
-            .keys
-            .lock()
-            .map_err(|_| KeyRingError::Store("key ring lock poisoned".into()))?;
-        if let Some(k) = keys.iter_mut().find(|k| k.key.fingerprint() == key) {
-            match outcome {
-                KeyOutcome::Success => {}
-                KeyOutcome::Exhausted => k.resting_until = Some(next_pacific_midnight(now)),
-                KeyOutcome::Invalid => k.invalid = true,
-                KeyOutcome::RateLimited => {
-                    k.resting_until = Some(now + chrono::Duration::seconds(30))
+        let mut st = self.lock()?;
+        let marks = st.marks.entry(key.clone()).or_default();
+        match outcome {
+            KeyOutcome::Success => {}
+            KeyOutcome::Invalid => marks.invalid = true,
+            KeyOutcome::RateLimited => {
+                marks.resting_until = Some(now + rate_limit_rest());
+                marks.rest_reason = Some(RestReason::RateLimited);
+            }
+            KeyOutcome::Exhausted => {
+                marks.resting_until = Some(next_pacific_midnight(now));
+                marks.rest_reason = Some(RestReason::Exhausted);
+                let pool = self.pool(&mut st, now);
+                if let Some((project, calls)) = surprise(&pool, key) {
+                    let version = layout_version(&self.keys, self.daily_calls_per_project);
+                    let today = pacific_day(now);
+                    st.learned
+                        .record_dry(&version, &today, &project.keys, calls);
+                }
+                if let Some(p) = pool.layout.project_of(key) {
+                    st.uses.entry(p.id.clone()).or_default().dry = true;
                 }
             }
         }

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod fetch;
 pub mod key_source;
 pub mod keys;
+pub mod quota;
 pub mod source;
 pub mod store;
 pub mod text;
@@ -20,6 +21,7 @@ pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolRe
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, ApiKey, Fingerprint, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
+pub use quota::{KeyState, ProjectName, ProjectReport};
 pub use source::{SearchPage, SearchRequest, SourceError, VideoSource};
 pub use store::{
     Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepCut, SweepMarks,

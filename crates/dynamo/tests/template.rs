@@ -254,3 +254,18 @@ fn functions_build_with_cargo_lambda_for_arm64_al2023() {
         .unwrap();
     assert!(lease > timeout);
 }
+
+/// The planner must know the schedule the rule runs on: one parameter feeds both.
+#[test]
+fn the_schedule_and_the_fetchers_planner_read_one_parameter() {
+    let path = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let doc: Value = serde_yaml::from_str(&text).expect("template.yaml parses");
+    let f = &doc["Resources"]["FetchVideosFunction"]["Properties"];
+    let rule = serde_yaml::to_string(&f["Events"]["Schedule"]["Properties"]["Schedule"]).unwrap();
+    let env = serde_yaml::to_string(&f["Environment"]["Variables"]["FETCH_SCHEDULE"]).unwrap();
+    assert_eq!(rule.trim(), "!Ref ScheduleExpression");
+    assert_eq!(env.trim(), rule.trim());
+    let default = doc["Parameters"]["ScheduleExpression"]["Default"].as_str();
+    assert_eq!(default, Some("rate(1 minute)"));
+}

@@ -3,7 +3,9 @@
 //!
 //! A secret holds a JSON array of keys (`["AIza...", "AIza..."]`) or an object with a `keys`
 //! array (`{"keys": [...], "owner": "..."}`); `add`/`remove` keep whichever shape it has, and
-//! the object's other fields. Nothing here ever formats a key or the secret's text: errors name
+//! the object's other fields. An entry is a key, or an object naming the key's Google Cloud
+//! project and, optionally, that project's daily search calls:
+//! `{"key": "AIza…", "project": "tubefeed-1", "daily_calls": 100}`. Nothing here ever formats a key or the secret's text: errors name
 //! the secret id and say what is wrong with the shape, by position.
 
 use std::sync::{Mutex, PoisonError};
@@ -14,7 +16,7 @@ use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use serde_json::{Map, Value};
 use tracing::{debug, info};
 use tubefeed_core::key_source::{dedup_keys, validate_key};
-use tubefeed_core::{Added, ApiKey, Fingerprint, KeySource, KeySourceError, Removed};
+use tubefeed_core::{Added, ApiKey, Fingerprint, KeySource, KeySourceError, ProjectName, Removed};
 
 pub const ENV_VAR: &str = "YOUTUBE_API_KEYS";
 
@@ -119,27 +121,74 @@ pub fn parse_secret(
     };
     let mut keys = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let Value::String(s) = item else {
-            return Err(malformed(format!("entry {} is not a string", i + 1)));
-        };
-        let key = validate_key(s).map_err(|e| match e {
-            KeySourceError::BadKey(why) => {
-                malformed(format!("entry {} is not a key: {why}", i + 1))
-            }
-            other => other,
-        })?;
+        let key = parse_entry(item).map_err(|why| malformed(format!("entry {}: {why}", i + 1)))?;
         keys.push(key);
     }
     Ok((shape, dedup_keys(keys)))
 }
 
+/// One entry: `"AIza…"` or `{"key": "AIza…", "project": "p", "daily_calls": 100}`. The reason
+/// never quotes the entry.
+fn parse_entry(item: &Value) -> Result<ApiKey, String> {
+    let not_a_key = |e: KeySourceError| match e {
+        KeySourceError::BadKey(why) => format!("not a key: {why}"),
+        other => other.to_string(),
+    };
+    let obj = match item {
+        Value::String(s) => return validate_key(s).map_err(not_a_key),
+        Value::Object(obj) => obj,
+        _ => return Err("neither a key (a string) nor an object with \"key\"".into()),
+    };
+    // A field's name is not quoted: a key pasted in the wrong place would be.
+    if obj
+        .keys()
+        .any(|f| !["key", "project", "daily_calls"].contains(&f.as_str()))
+    {
+        return Err(
+            "an unknown field (an entry has \"key\", \"project\" and \"daily_calls\")".into(),
+        );
+    }
+    let Some(Value::String(value)) = obj.get("key") else {
+        return Err("an object without \"key\" (a string)".into());
+    };
+    let key = validate_key(value).map_err(not_a_key)?;
+    let daily_calls = match obj.get("daily_calls") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| (1..=1_000_000).contains(n))
+                .ok_or("\"daily_calls\" must be a whole number from 1 to 1000000")?,
+        ),
+    };
+    match obj.get("project") {
+        None | Some(Value::Null) if daily_calls.is_some() => {
+            Err("\"daily_calls\" belongs to a project: name it with \"project\"".into())
+        }
+        None | Some(Value::Null) => Ok(key),
+        Some(Value::String(p)) => {
+            let name = ProjectName::parse(p).map_err(|e| format!("\"project\": {e}"))?;
+            Ok(key.in_project(name, daily_calls))
+        }
+        Some(_) => Err("\"project\" must be a string".into()),
+    }
+}
+
 /// The secret's text for `keys`, in `shape`.
 pub fn render_secret(shape: &SecretShape, keys: &[ApiKey]) -> String {
-    let list = Value::Array(
-        keys.iter()
-            .map(|k| Value::String(k.expose().to_owned()))
-            .collect(),
-    );
+    let entry = |k: &ApiKey| match k.project() {
+        None => Value::String(k.expose().to_owned()),
+        Some(p) => {
+            let mut m = Map::new();
+            m.insert("key".into(), Value::String(k.expose().to_owned()));
+            m.insert("project".into(), Value::String(p.to_string()));
+            if let Some(n) = k.daily_calls() {
+                m.insert("daily_calls".into(), Value::from(n));
+            }
+            Value::Object(m)
+        }
+    };
+    let list = Value::Array(keys.iter().map(entry).collect());
     match shape {
         SecretShape::Array => list.to_string(),
         SecretShape::Object(rest) => {
@@ -366,6 +415,24 @@ mod tests {
     }
 
     #[test]
+    fn entries_may_name_their_project_and_its_size_and_round_trip() {
+        let text = format!(
+            "[{{\"key\": \"{K1}\", \"project\": \"tubefeed-1\", \"daily_calls\": 1000}}, \"{K2}\"]"
+        );
+        let (shape, keys) = parse_secret("s", &text).unwrap();
+        assert_eq!(
+            keys[0].project().map(ProjectName::as_str),
+            Some("tubefeed-1")
+        );
+        assert_eq!(keys[0].daily_calls(), Some(1000));
+        assert_eq!(keys[1].project(), None);
+        let again = parse_secret("s", &render_secret(&shape, &keys)).unwrap().1;
+        assert_eq!(again[0].project(), keys[0].project());
+        assert_eq!(again[0].daily_calls(), Some(1000));
+        assert_eq!(again[1].expose(), K2);
+    }
+
+    #[test]
     fn malformed_secrets_name_the_secret_and_never_the_contents() {
         let cases = [
             format!("{K1},{K2}"),
@@ -376,6 +443,11 @@ mod tests {
             format!("\"{K1}\""),
             format!("[\"{K1}\""),
             "{\"keys\": [true]}".to_owned(),
+            format!("[{{\"key\": \"{K1}\", \"project\": \"bad name\"}}]"),
+            format!("[{{\"key\": \"{K1}\", \"daily_calls\": 5}}]"),
+            format!("[{{\"key\": \"{K1}\", \"project\": \"p\", \"daily_calls\": -1}}]"),
+            format!("[{{\"value\": \"{K1}\"}}]"),
+            format!("[{{\"key\": \"{K1}\", \"{K2}\": 1}}]"),
         ];
         for text in cases {
             let e = parse_secret("prod/tubefeed-keys", &text)
