@@ -9,8 +9,13 @@
 //! (`FetchSettings::whole_window_sweep`) for comparison: calls spent, calls per stored video,
 //! polls per topic, lag from publication to stored, videos lost.
 //!
+//! Then the ample pools of issue 17 (1 key × 100,000 calls; 20 keys × 100 with 1 quiet topic
+//! every minute and 10 quiet topics every 10 minutes), where every run polls every topic, with
+//! the freshness column: from a video becoming findable to the run that stored it.
+//!
 //! `cargo run --release -p tubefeed-app --example quota_day`
-//! (`QUOTA_DAY_KEYS=20` one key count only; `QUOTA_DAY_TABLES=scale` or `day` one table only)
+//! (`QUOTA_DAY_KEYS=20` one key count only; `QUOTA_DAY_TABLES=scale`, `ample` or `day` one
+//! table only)
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -20,8 +25,8 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tubefeed_core::keys::next_pacific_midnight;
 use tubefeed_core::{
-    ApiKey, FetchSettings, FetchStateStore, Fetcher, SkipReason, StoreError, Topic, UpsertOutcome,
-    Video, VideoStore,
+    ApiKey, BudgetPolicy, FetchSettings, FetchStateStore, Fetcher, SkipReason, StoreError, Topic,
+    UpsertOutcome, Video, VideoStore,
 };
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::EnvKeySource;
@@ -44,11 +49,13 @@ async fn main() -> Result<(), BoxError> {
     if tables.split(',').any(|t| t.trim() == "day") {
         day_table(only).await?;
     }
-    if tables.split(',').any(|t| t.trim() == "scale") {
+    let scarce = tables.split(',').any(|t| t.trim() == "scale");
+    let ample = scarce || tables.split(',').any(|t| t.trim() == "ample");
+    if ample {
         if tables.contains("day") {
             println!();
         }
-        scale_table(only).await?;
+        scale_table(only, scarce).await?;
     }
     Ok(())
 }
@@ -206,8 +213,36 @@ impl VideoStore for MemVideos {
 enum Load {
     /// One topic, 10 videos a minute, every tenth indexed 4 minutes late.
     Busy,
-    /// 60 topics, each a video every 20 minutes on average.
-    Quiet60,
+    /// This many topics, each a video every 20 minutes on average.
+    Quiet(usize),
+}
+
+/// One row of the scale table.
+#[derive(Clone, Copy)]
+struct Scenario {
+    keys: usize,
+    calls_per_key: u32,
+    load: Load,
+    /// How often the schedule runs the fetcher (the planner is told the same).
+    every: Duration,
+    whole_window: bool,
+}
+
+impl Scenario {
+    fn scarce(keys: usize, load: Load, whole_window: bool) -> Self {
+        Self {
+            keys,
+            calls_per_key: 100,
+            load,
+            // The busy topic needs a run every minute; 60 quiet topics are polled at most
+            // every few minutes each, so a run every 5 minutes serves them as well.
+            every: match load {
+                Load::Busy => Duration::minutes(1),
+                Load::Quiet(_) => Duration::minutes(5),
+            },
+            whole_window,
+        }
+    }
 }
 
 struct Published {
@@ -218,7 +253,14 @@ struct Published {
 }
 
 /// One Pacific day of scheduled runs for one scenario; prints its row.
-async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), BoxError> {
+async fn scale_row(sc: Scenario) -> Result<(), BoxError> {
+    let Scenario {
+        keys: keys_n,
+        calls_per_key,
+        load,
+        every,
+        whole_window,
+    } = sc;
     let start = Utc
         .with_ymd_and_hms(2026, 1, 15, 8, 0, 0)
         .single()
@@ -229,11 +271,12 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         .collect();
     let names: Vec<String> = match load {
         Load::Busy => vec!["cricket".to_owned()],
-        Load::Quiet60 => (0..60).map(|i| format!("zq{i:02}x")).collect(),
+        Load::Quiet(n) => (0..n).map(|i| format!("zq{i:02}x")).collect(),
     };
     let sim = SimHandle::start(SimConfig {
         clock: ClockMode::Manual(start),
         valid_keys: keys.clone(),
+        daily_calls_per_key: calls_per_key,
         ..SimConfig::default()
     })
     .await?;
@@ -252,8 +295,9 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         keys: DynamoKeyRing::new(
             store.clone(),
             EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
-            100,
-        ),
+            calls_per_key,
+        )
+        .with_policy(BudgetPolicy::new(calls_per_key).with_schedule(every)),
         settings: FetchSettings {
             lease_ttl: StdDuration::from_secs(50),
             whole_window_sweep: whole_window,
@@ -291,8 +335,8 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
                 );
             }
         }
-        Load::Quiet60 => {
-            for i in 0..60 {
+        Load::Quiet(n) => {
+            for i in 0..n {
                 add(
                     &ctl,
                     &mut published,
@@ -303,12 +347,6 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
             }
         }
     }
-    // The busy topic needs a run every minute; 60 quiet topics are polled at most every few
-    // minutes each, so a run every 5 minutes serves them as well.
-    let every = match load {
-        Load::Busy => Duration::minutes(1),
-        Load::Quiet60 => Duration::minutes(5),
-    };
     let mut polls = vec![0u32; names.len()];
     let mut now = start;
     while now < end {
@@ -325,8 +363,8 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
                     t += Duration::minutes(1);
                 }
             }
-            Load::Quiet60 => {
-                for i in 0..60 {
+            Load::Quiet(n) => {
+                for i in 0..n {
                     let mut t = from;
                     while t < now {
                         if rng.f64() < 0.05 {
@@ -368,7 +406,10 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         .filter(|(s, _)| **s != 200)
         .map(|(_, n)| *n)
         .sum();
-    assert!(worst <= 100, "above budget: {worst} calls on one key");
+    assert!(
+        worst <= u64::from(calls_per_key),
+        "above budget: {worst} calls on one key"
+    );
 
     // Where each topic's design will never read again: below the late sweep's mark (the whole
     // window below the watermark for the old sweep), and, for videos indexed on time, up to
@@ -391,9 +432,19 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let (mut lags, mut lost, mut pending) = (Vec::new(), 0usize, 0usize);
+    // Freshness: from the moment a video could be found (its indexing) to the run storing it.
+    let mut fresh: Vec<i64> = Vec::new();
     for v in &published {
         match stored.get(&format!("{}#{}", names[v.topic], v.id)) {
-            Some(first) => lags.push((*first - v.at).num_seconds()),
+            Some(first) => {
+                lags.push((*first - v.at).num_seconds());
+                let visible = if v.late {
+                    v.at + Duration::minutes(4)
+                } else {
+                    v.at
+                };
+                fresh.push((*first - visible).num_seconds().max(0));
+            }
             None => {
                 let (w, swept) = ground[v.topic];
                 let behind_watermark = w.is_some_and(|w| v.at <= w);
@@ -407,6 +458,13 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         }
     }
     lags.sort_unstable();
+    fresh.sort_unstable();
+    let pct = |v: &[i64], p: usize| {
+        v.get((v.len() * p / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    let (fresh_median, fresh_p95) = (pct(&fresh, 50), pct(&fresh, 95));
     let median = lags.get(lags.len() / 2).copied().unwrap_or(0);
     let max = lags.last().copied().unwrap_or(0);
     let n_stored = lags.len();
@@ -421,8 +479,9 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         format!("{mean:.1} ({pmin}–{pmax})")
     };
     let load_col = match load {
-        Load::Busy => "1 topic, 10 videos/min",
-        Load::Quiet60 => "60 quiet topics, 3 videos/h each",
+        Load::Busy => "1 topic, 10 videos/min".to_owned(),
+        Load::Quiet(1) => "1 quiet topic, 3 videos/h".to_owned(),
+        Load::Quiet(n) => format!("{n} quiet topics, 3 videos/h each"),
     };
     let design = if whole_window {
         "whole-window sweep (before issue 10)"
@@ -435,8 +494,11 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
         "-".to_owned()
     };
     println!(
-        "| {keys_n} | {load_col} | {design} | {spent} / {} | {worst} | {per_video} | {polls_col} | {:.1} min | {:.1} min | {n_stored} / {} | {pending} | {lost} | {refused} |",
-        keys_n * 100,
+        "| {keys_n} × {calls_per_key} | {load_col} | every {} min | {design} | {spent} / {} | {worst} | {per_video} | {polls_col} | {:.1} / {:.1} min | {:.1} min | {:.1} min | {n_stored} / {} | {pending} | {lost} | {refused} |",
+        every.num_minutes(),
+        keys_n as u64 * u64::from(calls_per_key),
+        fresh_median as f64 / 60.0,
+        fresh_p95 as f64 / 60.0,
         median as f64 / 60.0,
         max as f64 / 60.0,
         published.len(),
@@ -445,26 +507,50 @@ async fn scale_row(keys_n: usize, load: Load, whole_window: bool) -> Result<(), 
     Ok(())
 }
 
-async fn scale_table(only: Option<usize>) -> Result<(), BoxError> {
+/// The scale table: the scarce rows when `scarce`, then the ample ones.
+async fn scale_table(only: Option<usize>, scarce: bool) -> Result<(), BoxError> {
     println!(
         "## Quota at scale: one Pacific day, 100 calls/key/day, a run every minute (every 5 min for 60 topics)"
     );
     println!();
     println!(
-        "| keys | load | late sweep | calls spent / budget | busiest key | calls per stored video | polls per topic | median lag | max lag | stored / published | not yet read at midnight | lost | calls refused by YouTube |"
+        "| keys × calls/day | load | runs | late sweep | calls spent / budget | busiest key | calls per stored video | polls per topic | freshness median / p95 | median lag | max lag | stored / published | not yet read at midnight | lost | calls refused by YouTube |"
     );
-    println!("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in [1usize, 5, 20]
         .into_iter()
-        .filter(|n| only.is_none_or(|o| o == *n))
+        .filter(|n| scarce && only.is_none_or(|o| o == *n))
     {
-        scale_row(n, Load::Busy, true).await?;
-        scale_row(n, Load::Busy, false).await?;
-        scale_row(n, Load::Quiet60, false).await?;
+        scale_row(Scenario::scarce(n, Load::Busy, true)).await?;
+        scale_row(Scenario::scarce(n, Load::Busy, false)).await?;
+        scale_row(Scenario::scarce(n, Load::Quiet(60), false)).await?;
+    }
+    // Ample pools (issue 17): every run polls every topic.
+    let ample = [
+        Scenario {
+            calls_per_key: 100_000,
+            ..Scenario::scarce(1, Load::Busy, false)
+        },
+        Scenario {
+            every: Duration::minutes(1),
+            ..Scenario::scarce(20, Load::Quiet(1), false)
+        },
+        Scenario {
+            every: Duration::minutes(10),
+            ..Scenario::scarce(20, Load::Quiet(10), false)
+        },
+    ];
+    for sc in ample
+        .into_iter()
+        .filter(|sc| only.is_none_or(|o| o == sc.keys))
+    {
+        scale_row(sc).await?;
     }
     println!();
     println!(
-        "Lag: from publishedAt to the run that stored the video (late-indexed ones included). \
+        "Freshness: from the moment a video could be found (its publishedAt, or 4 minutes later \
+         for a late-indexed one) to the run that stored it. \
+         Lag: from publishedAt to the run that stored the video (late-indexed ones included). \
          \"Lost\": not stored, and below where the design will ever read again (the sweep's mark, \
          or the watermark for videos indexed on time). \"Not yet read\": above that ground at \
          midnight, to be read by later runs. Videos are held in memory here (fetch state, keys \
