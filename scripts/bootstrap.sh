@@ -25,6 +25,12 @@ if [ ! -x "$venv/bin/moto_server" ]; then
   echo "bootstrap: installing moto[server] (local Secrets Manager)" >&2
   "$venv/bin/pip" install --quiet "moto[server]>=5,<6"
 fi
+# cargo-deny, built from crates.io (no prebuilt binary can be fetched here; ~3-5 min once).
+deny_version="0.20.2"
+if ! "$local_dir/tools/bin/cargo-deny" --version 2>/dev/null | grep -q "$deny_version"; then
+  echo "bootstrap: building cargo-deny $deny_version into .local/tools (once)" >&2
+  cargo install --quiet --locked --version "$deny_version" --root "$local_dir/tools" cargo-deny
+fi
 if [ "${1:-}" = "--lambda" ]; then
   if [ ! -x "$venv/bin/cargo-lambda" ] || [ ! -x "$venv/bin/sam" ]; then
     echo "bootstrap: installing cargo-lambda, ziglang and aws-sam-cli" >&2

@@ -1,12 +1,12 @@
 //! `template.yaml` declares the same table as `tubefeed table create` builds.
 
-use serde_yaml::Value;
+use serde_norway::Value;
 use tubefeed_dynamo::definition;
 
 fn table_properties() -> Value {
     let path = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let doc: Value = serde_yaml::from_str(&text).expect("template.yaml parses");
+    let doc: Value = serde_norway::from_str(&text).expect("template.yaml parses");
     doc["Resources"]["VideosTable"]["Properties"].clone()
 }
 
@@ -97,7 +97,7 @@ fn template_table_equals_the_code_definition() {
 
 fn template() -> Value {
     let path = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
-    serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
 /// Renders a resource reference (`!Ref X`, `!GetAtt X.Arn`, `!Sub "..."`, or a literal).
@@ -260,12 +260,77 @@ fn functions_build_with_cargo_lambda_for_arm64_al2023() {
 fn the_schedule_and_the_fetchers_planner_read_one_parameter() {
     let path = format!("{}/../../template.yaml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let doc: Value = serde_yaml::from_str(&text).expect("template.yaml parses");
+    let doc: Value = serde_norway::from_str(&text).expect("template.yaml parses");
     let f = &doc["Resources"]["FetchVideosFunction"]["Properties"];
-    let rule = serde_yaml::to_string(&f["Events"]["Schedule"]["Properties"]["Schedule"]).unwrap();
-    let env = serde_yaml::to_string(&f["Environment"]["Variables"]["FETCH_SCHEDULE"]).unwrap();
+    let rule = serde_norway::to_string(&f["Events"]["Schedule"]["Properties"]["Schedule"]).unwrap();
+    let env = serde_norway::to_string(&f["Environment"]["Variables"]["FETCH_SCHEDULE"]).unwrap();
     assert_eq!(rule.trim(), "!Ref ScheduleExpression");
     assert_eq!(env.trim(), rule.trim());
     let default = doc["Parameters"]["ScheduleExpression"]["Default"].as_str();
     assert_eq!(default, Some("rate(1 minute)"));
+}
+
+/// Issue 22: what abuse can cost is capped in the template itself.
+#[test]
+fn the_template_caps_what_the_public_edge_can_cost() {
+    let t = template();
+    let r = &t["Resources"];
+    // At most ApiMaxConcurrency API instances at once, each reading a capped number of
+    // searches a second.
+    let api = &r["VideosApiFunction"]["Properties"];
+    assert_eq!(
+        render(&api["ReservedConcurrentExecutions"]),
+        "Ref:ApiMaxConcurrency"
+    );
+    assert_eq!(
+        render(&api["Environment"]["Variables"]["API_SEARCH_PER_SECOND"]),
+        "Ref:ApiSearchesPerSecond"
+    );
+    // On-demand ceilings on the table and on every index.
+    let table = &r["VideosTable"]["Properties"];
+    let caps = |v: &Value| {
+        (
+            render(&v["OnDemandThroughput"]["MaxReadRequestUnits"]),
+            render(&v["OnDemandThroughput"]["MaxWriteRequestUnits"]),
+        )
+    };
+    let want = (
+        "Ref:TableMaxReadUnits".to_owned(),
+        "Ref:TableMaxWriteUnits".to_owned(),
+    );
+    assert_eq!(caps(table), want);
+    let gsis = as_list(&table["GlobalSecondaryIndexes"]);
+    assert!(!gsis.is_empty());
+    for g in &gsis {
+        assert_eq!(caps(g), want, "{g:?}");
+    }
+    // Searches throttled below the lists, on a route of their own.
+    let http = &r["HttpApi"]["Properties"];
+    let default_rate = http["DefaultRouteSettings"]["ThrottlingRateLimit"]
+        .as_f64()
+        .unwrap();
+    let search = &http["RouteSettings"]["GET /search"];
+    let search_rate = search["ThrottlingRateLimit"].as_f64().unwrap();
+    assert!(
+        search_rate < default_rate,
+        "{search_rate} >= {default_rate}"
+    );
+    assert!(
+        search["ThrottlingBurstLimit"].as_f64().unwrap()
+            < http["DefaultRouteSettings"]["ThrottlingBurstLimit"]
+                .as_f64()
+                .unwrap()
+    );
+    let events = &api["Events"];
+    assert_eq!(
+        events["Search"]["Properties"]["Path"].as_str(),
+        Some("/search")
+    );
+    // And someone is told when reads run high.
+    let alarm = &r["ReadCapacityAlarm"]["Properties"];
+    assert_eq!(
+        alarm["MetricName"].as_str(),
+        Some("ConsumedReadCapacityUnits")
+    );
+    assert_eq!(render(&alarm["Dimensions"][0]["Value"]), "Ref:VideosTable");
 }
