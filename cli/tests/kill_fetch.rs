@@ -46,41 +46,49 @@ async fn stored(store: &DynamoStore) -> (usize, usize) {
 
 #[tokio::test]
 async fn fetch_killed_half_way_loses_nothing_and_the_next_run_recovers() {
-    let sim = SimHandle::start(SimConfig {
-        faults: FaultPlan {
-            slow_ms: Some(300),
-            ..FaultPlan::default()
-        },
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = SimHandle::start(SimConfig::default()).await.unwrap();
     let ctl = sim.control();
     let now = Utc::now();
+    let table = fresh_table(&dynamodb_client()).await;
+    let store = DynamoStore::new(dynamodb_client(), table.clone());
+    let topic = Topic::parse("cricket").unwrap();
+
+    // A clean first run: 100 videos of history, and a watermark at the newest.
+    let history = now - chrono::Duration::hours(6);
+    ctl.add_burst("cricket", 100, history, chrono::Duration::seconds(30));
+    let w0 = history + chrono::Duration::seconds(30 * 99);
+    let clean = fetch(&table, &sim.base_url).output().await.unwrap();
+    assert!(clean.status.success(), "{clean:?}");
+    let w = store.load(&topic).await.unwrap().watermark.unwrap();
+    assert_eq!(w.timestamp(), w0.timestamp());
+
+    // Then 400 new videos, and a run killed half-way through them.
     ctl.add_burst(
         "cricket",
         400,
         now - chrono::Duration::hours(4),
         chrono::Duration::seconds(30),
     );
-    let table = fresh_table(&dynamodb_client()).await;
-    let store = DynamoStore::new(dynamodb_client(), table.clone());
-    let topic = Topic::parse("cricket").unwrap();
-
+    ctl.set_faults(FaultPlan {
+        slow_ms: Some(300),
+        ..FaultPlan::default()
+    });
+    let before = ctl.calls().total;
     let first_started = tokio::time::Instant::now();
     let mut first = fetch(&table, &sim.base_url).spawn().unwrap();
     // Half-way: YouTube has answered three of the eight pages.
-    while ctl.calls().total < 3 {
+    while ctl.calls().total < before + 3 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     first.kill().await.unwrap();
 
     let (items, distinct) = stored(&store).await;
     assert_eq!(items, distinct, "a video stored twice");
-    assert!(items < 400, "the run was not cut short ({items} stored)");
-    if let Some(w) = store.load(&topic).await.unwrap().watermark {
-        assert!(items > 0, "watermark {w} with nothing stored");
-    }
+    assert!(items < 500, "the run was not cut short ({items} stored)");
+    // The killed run never saved its state: the watermark is where the clean run left it,
+    // not ahead of the videos the killed run did not store.
+    let w = store.load(&topic).await.unwrap().watermark.unwrap();
+    assert_eq!(w.timestamp(), w0.timestamp(), "the watermark moved");
 
     // A run within the dead run's lease yields; one after it stores the rest.
     ctl.set_faults(FaultPlan::default());
@@ -97,5 +105,5 @@ async fn fetch_killed_half_way_loses_nothing_and_the_next_run_recovers() {
         "{}",
         String::from_utf8_lossy(&next.stdout)
     );
-    assert_eq!(stored(&store).await, (400, 400));
+    assert_eq!(stored(&store).await, (500, 500));
 }

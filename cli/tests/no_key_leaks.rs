@@ -156,9 +156,10 @@ async fn no_output_of_any_run_contains_a_key() {
         summary["budget"]["effective_interval_seconds"].is_u64(),
         "{summary}"
     );
+    // Each bad key was really tried (so each error path above really ran), once.
     let calls = a.calls();
     for k in [LEGACY_403, PER_DAY_429, DAILY_403, INVALID_MODERN, DISABLED] {
-        assert!(calls.per_key.get(k).copied().unwrap_or(0) <= 1, "{calls:?}");
+        assert_eq!(calls.per_key.get(k).copied(), Some(1), "{k}: {calls:?}");
     }
     assert!(out.stderr.contains("DEBUG"), "debug logging was on");
 
@@ -198,6 +199,12 @@ async fn no_output_of_any_run_contains_a_key() {
     let out = tubefeed(&["fetch"], &env_b, None).await;
     assert_no_key("fetch, legacy invalid key", &out);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let calls_b = sim_b.control().calls();
+    assert_eq!(
+        calls_b.per_key.get(INVALID_LEGACY).copied(),
+        Some(1),
+        "{calls_b:?}"
+    );
     sim_b.control().set_faults(FaultPlan {
         server_error_after_calls: Some(0),
         ..FaultPlan::default()
@@ -236,9 +243,12 @@ async fn no_output_of_any_run_contains_a_key() {
         ("YOUTUBE_API_BASE_URL", sim_a.base_url.as_str()),
         ("YOUTUBE_API_KEYS_SECRET_ID", secret.as_str()),
     ];
+    let before = a.calls().per_key.get(INVALID_MODERN).copied().unwrap_or(0);
     let out = tubefeed(&["fetch"], &env_s, None).await;
     assert_no_key("fetch from a secret", &out);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let after = a.calls().per_key.get(INVALID_MODERN).copied().unwrap_or(0);
+    assert_eq!(after, before + 1, "the secret's invalid key was tried once");
     let out = tubefeed(&["keys", "add"], &env_s, Some(&format!("{ADDED}\n"))).await;
     assert_no_key("keys add from stdin", &out);
     assert_eq!(out.code, Some(0), "{}", out.stderr);

@@ -186,13 +186,17 @@ async fn export_import_export_is_byte_identical() {
         "",
     )
     .await;
-    assert!(
-        since.stdout.lines().count() < 100
-            && since
-                .stdout
-                .lines()
-                .all(|l| l.contains("\"topic\":\"cricket\""))
-    );
+    // Cricket lines i = 60..=129 are at or after 12:01:00, less the chess ones (i % 4 == 0).
+    assert_eq!(since.code, 0, "{}", since.stderr);
+    assert_eq!(since.stdout.lines().count(), 52, "{}", since.stdout);
+    for l in since.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["topic"], "cricket", "{l}");
+        assert!(
+            v["published_at"].as_str().unwrap() >= "2026-11-20T12:01:00",
+            "{l}"
+        );
+    }
     let bad = tubefeed(&b, &["export", "--since", "yesterday"], "").await;
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("--since"));

@@ -6,7 +6,9 @@ use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tubefeed_core::{ApiKey, FetchSettings, FetchStateStore, Fetcher, StaticKeyRing, Topic};
+use tubefeed_core::{
+    ApiKey, FetchSettings, FetchStateStore, Fetcher, SkipReason, StaticKeyRing, Topic,
+};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::OwnDynamo;
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
@@ -42,12 +44,14 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     .await
     .unwrap();
     let ctl = sim.control();
+    // History the first, clean run reads whole; then a burst it has not seen.
     ctl.add_burst(
         "cricket",
-        300,
-        t0() - Duration::hours(3),
+        100,
+        t0() - Duration::hours(4),
         Duration::seconds(30),
     );
+    let w0 = t0() - Duration::hours(4) + Duration::seconds(30 * 99);
     let lease = StdDuration::from_secs(120);
     let fetcher = |store: DynamoStore| Fetcher {
         source: YouTubeClient::new(ClientSettings {
@@ -66,14 +70,30 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     };
     let topic = Topic::parse("cricket").unwrap();
 
-    // Run 1: DynamoDB is killed once YouTube has answered two pages.
+    // Run 0, clean: the history, and a watermark at its newest video.
+    let s0 = fetcher(DynamoStore::new(ddb.client(), table))
+        .run(std::slice::from_ref(&topic), ctl.now())
+        .await;
+    assert!(s0.ok, "{s0:?}");
+    let store = DynamoStore::new(ddb.client(), table);
+    assert_eq!(store.load(&topic).await.unwrap().watermark, Some(w0));
+
+    // Run 1: 300 new videos; DynamoDB is killed once YouTube has answered two more pages.
+    ctl.advance(Duration::minutes(1));
+    ctl.add_burst(
+        "cricket",
+        300,
+        t0() - Duration::hours(3),
+        Duration::seconds(30),
+    );
+    let before = ctl.calls().total;
     let f1 = fetcher(DynamoStore::new(ddb.client(), table));
     let run = tokio::spawn({
         let topic = topic.clone();
         let now = ctl.now();
         async move { f1.run(&[topic], now).await }
     });
-    while ctl.calls().total < 2 {
+    while ctl.calls().total < before + 2 {
         tokio::time::sleep(StdDuration::from_millis(10)).await;
     }
     ddb.stop();
@@ -83,15 +103,19 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
         "a run whose store vanished must not report success: {s1:?}"
     );
 
-    // Back on the same data. The crashed run's watermark (if any) is not ahead of what it stored.
+    // Back on the same data: nothing twice, and the watermark where the clean run left it,
+    // not ahead of what the crashed run stored.
     ddb.restart().await;
     let store = DynamoStore::new(ddb.client(), table);
     let (items, distinct) = stored(&store).await;
     assert_eq!(items, distinct, "a video stored twice");
+    assert!(items >= 100, "the clean run's videos are there: {items}");
     let state = store.load(&topic).await.unwrap();
-    if let Some(w) = state.watermark {
-        assert!(items > 0, "watermark {w} with nothing stored");
-    }
+    assert_eq!(
+        state.watermark,
+        Some(w0),
+        "the watermark moved past unstored videos"
+    );
 
     // Run 2, after the crashed run's lease has expired: everything, each video once.
     ctl.advance(Duration::seconds(lease.as_secs() as i64 + 1));
@@ -100,7 +124,7 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
         .run(std::slice::from_ref(&topic), ctl.now())
         .await;
     assert!(s2.ok, "{s2:?}");
-    assert_eq!(stored(&store).await, (300, 300));
+    assert_eq!(stored(&store).await, (400, 400));
     let state = store.load(&topic).await.unwrap();
     assert_eq!(
         state.watermark,
@@ -121,12 +145,28 @@ async fn stored_times(store: &DynamoStore) -> Vec<String> {
         .collect()
 }
 
+/// What the faulty run must come to.
+#[derive(Clone, Copy)]
+enum Faulty {
+    /// It fails with this error kind, having stored this many videos before the fault.
+    Fails { kind: &'static str, stored: usize },
+    /// It ends quietly, out of keys, with the pages it read stored under a watermark.
+    NoKey,
+    /// Either (a random half of the calls fail, retries may or may not rescue the run).
+    Either,
+}
+
 /// One YouTube fault during a first run of 250 videos, then a clean run. After the faulty run:
 /// nothing stored twice, and every video at or before the watermark (if one was set) stored.
 /// After the clean run: all 250, once each, and the watermark at the newest.
 /// `calls_left` limits the key's calls for the first run; the key then rests until YouTube's
 /// reset (midnight in Los Angeles), so the clean run waits for it.
-async fn youtube_fault_then_recovery(name: &str, fault: FaultPlan, calls_left: Option<u32>) {
+async fn youtube_fault_then_recovery(
+    name: &str,
+    fault: FaultPlan,
+    calls_left: Option<u32>,
+    expect: Faulty,
+) {
     const N: usize = 250;
     let sim = SimHandle::start(SimConfig {
         clock: ClockMode::Manual(t0()),
@@ -165,11 +205,45 @@ async fn youtube_fault_then_recovery(name: &str, fault: FaultPlan, calls_left: O
     };
     let topic = Topic::parse("cricket").unwrap();
 
-    let _ = fetcher.run(std::slice::from_ref(&topic), ctl.now()).await;
+    let s1 = fetcher.run(std::slice::from_ref(&topic), ctl.now()).await;
     let times = stored_times(&store).await;
     let (items, distinct) = stored(&store).await;
     assert_eq!(items, distinct, "{name}: a video stored twice");
     let state = store.load(&topic).await.unwrap();
+    // The faulty run did what the fault allows, and said so.
+    match expect {
+        Faulty::Fails { kind, stored } => {
+            assert!(!s1.ok, "{name}: the faulty run reported success: {s1:?}");
+            assert_eq!(
+                state.last_error_kind.as_deref(),
+                Some(kind),
+                "{name}: {state:?}"
+            );
+            assert_eq!(
+                state.watermark, None,
+                "{name}: a failed first run set a watermark"
+            );
+            assert_eq!(
+                items, stored,
+                "{name}: videos of the pages read before the fault"
+            );
+        }
+        Faulty::NoKey => {
+            assert!(s1.ok, "{name}: {s1:?}");
+            assert!(
+                matches!(
+                    s1.topics[0].skipped,
+                    Some(SkipReason::NoKeyAvailable { .. })
+                ),
+                "{name}: {s1:?}"
+            );
+            assert!(
+                state.watermark.is_some(),
+                "{name}: the pages read set a watermark"
+            );
+        }
+        Faulty::Either => {}
+    }
     if let Some(w) = state.watermark {
         // History below a first run's unfinished backfill is still to be read by later runs;
         // everything else at or before the watermark must be stored.
@@ -215,7 +289,12 @@ async fn youtube_5xx_from_the_third_call_on() {
         server_error_after_calls: Some(2),
         ..FaultPlan::default()
     };
-    youtube_fault_then_recovery("5xx", fault, None).await;
+    // Two pages, then 503 however often it is retried.
+    let expect = Faulty::Fails {
+        kind: "server_error",
+        stored: 100,
+    };
+    youtube_fault_then_recovery("5xx", fault, None, expect).await;
 }
 
 #[tokio::test]
@@ -225,7 +304,11 @@ async fn youtube_truncated_bodies() {
         malformed_count: Some(50),
         ..FaultPlan::default()
     };
-    youtube_fault_then_recovery("truncated", fault, None).await;
+    let expect = Faulty::Fails {
+        kind: "malformed_response",
+        stored: 50,
+    };
+    youtube_fault_then_recovery("truncated", fault, None, expect).await;
 }
 
 #[tokio::test]
@@ -234,12 +317,17 @@ async fn youtube_slow_past_the_timeout() {
         slow_ms: Some(600),
         ..FaultPlan::default()
     };
-    youtube_fault_then_recovery("slow", fault, None).await;
+    // Every answer takes 600 ms against a 250 ms timeout: nothing is read.
+    let expect = Faulty::Fails {
+        kind: "timeout",
+        stored: 0,
+    };
+    youtube_fault_then_recovery("slow", fault, None, expect).await;
 }
 
 #[tokio::test]
 async fn youtube_quota_exhausted_mid_run() {
-    youtube_fault_then_recovery("quota", FaultPlan::default(), Some(2)).await;
+    youtube_fault_then_recovery("quota", FaultPlan::default(), Some(2), Faulty::NoKey).await;
 }
 
 #[tokio::test]
@@ -248,5 +336,5 @@ async fn youtube_answering_half_its_calls_with_500() {
         status_500_fraction: 0.5,
         ..FaultPlan::default()
     };
-    youtube_fault_then_recovery("500 half", fault, None).await;
+    youtube_fault_then_recovery("500 half", fault, None, Faulty::Either).await;
 }

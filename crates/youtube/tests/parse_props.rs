@@ -2,10 +2,12 @@
 //! arrives, it answers a page or a typed error, and never panics.
 
 use proptest::prelude::*;
+use tubefeed_core::SourceError;
 use tubefeed_youtube::parse_search_page;
 
-/// JSON shaped like search.list responses, with fields missing, mistyped or odd.
-fn body() -> impl Strategy<Value = String> {
+/// JSON shaped like search.list responses, with fields missing, mistyped or odd, and how many
+/// items it holds.
+fn body() -> impl Strategy<Value = (String, usize)> {
     let scalar = prop_oneof![
         Just("null".to_owned()),
         Just("1".to_owned()),
@@ -43,7 +45,7 @@ fn body() -> impl Strategy<Value = String> {
                 s.push_str(&format!(r#","nextPageToken":{t}"#));
             }
             s.push_str(&format!(r#","pageInfo":{info}}}"#));
-            s
+            (s, items.len())
         })
 }
 
@@ -57,8 +59,16 @@ proptest! {
     })]
 
     #[test]
-    fn shaped_bodies_parse_or_fail_typed(b in body()) {
-        let _ = parse_search_page(b.as_bytes());
+    fn shaped_bodies_parse_or_fail_typed((b, items) in body()) {
+        match parse_search_page(b.as_bytes()) {
+            // Every item is accounted for: a usable video, or skipped (never dropped silently).
+            Ok(page) => {
+                prop_assert_eq!(page.raw_items, items, "{}", b);
+                prop_assert_eq!(page.videos.len() + page.skipped_items, items, "{}", b);
+            }
+            // A body that is JSON but not a page is malformed: never a quota, key or HTTP error.
+            Err(e) => prop_assert!(matches!(e, SourceError::Malformed(_)), "{:?}: {}", e, b),
+        }
     }
 
     #[test]
