@@ -56,7 +56,7 @@ fi
 # server would hold the substitution's output open, and its PID would be lost to a subshell.
 start_serve() { # cache_seconds [table]
   local log="$run/serve-$1.log" table=${2:-$(awk 'NR==1 {print $2}' "$run/bench-tables")}
-  TABLE_NAME="$table" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789 \
+  TABLE_NAME="$table" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789-0123456789 API_SEARCH_PER_SECOND=0 \
     API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     "$target/release/tubefeed" serve --addr 127.0.0.1:0 </dev/null >/dev/null 2>"$log" &
@@ -209,7 +209,7 @@ echo "|---|---|---:|---:|---:|---:|---:|"
 rm -f "$run/coldstart.jsonl"
 cold() { # label bin event roots [expect_status]
   local extra=(); [ -n "${5:-}" ] && extra=(--expect-status "$5")
-  env "${soak_env[@]}" PAGE_TOKEN_SECRET=bench-secret-0123456789 TLS_ROOTS="$4" \
+  env "${soak_env[@]}" PAGE_TOKEN_SECRET=bench-secret-0123456789-0123456789 API_SEARCH_PER_SECOND=0 TLS_ROOTS="$4" \
     "$target/release/coldstart" --runs 20 --label "$1" --event "$3" "${extra[@]}" "$target/release/$2" |
     python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); d["roots"]=sys.argv[1]; print(json.dumps(d))' "$4" \
     >>"$run/coldstart.jsonl"

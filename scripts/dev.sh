@@ -74,8 +74,11 @@ else
 fi
 
 env_file="$run/dev.env"
-# Real keys may be in it: readable by us only, from the moment it exists.
+# Real keys may be in it: readable by us only, from the moment it exists. A file left by an
+# older version may be world-readable, and truncating keeps its mode: make it anew.
+rm -f "$env_file"
 (umask 077; : >"$env_file")
+[ "$(stat -c %a "$env_file")" = 600 ] || { echo "dev: could not make $env_file private" >&2; exit 1; }
 {
   for v in TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION \
     AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
@@ -87,7 +90,6 @@ env_file="$run/dev.env"
   echo "PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}"
   echo "RUST_LOG=${RUST_LOG:-info}"
 } >"$env_file"
-chmod 600 "$env_file"
 
 cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$env_file" >"$run/watch.log" 2>&1 &
 pids+=($!)

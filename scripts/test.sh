@@ -30,6 +30,8 @@ echo "== cargo fmt --check (at ${SECONDS}s)" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy (at ${SECONDS}s)" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo deny: licences, bans, sources (at ${SECONDS}s)" >&2
+.local/tools/bin/cargo-deny --log-level error check licenses bans sources
 echo "== cfn-lint, sam validate --lint (at ${SECONDS}s)" >&2
 "$venv/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1

@@ -1,6 +1,8 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
 mod keys;
+mod page_keys;
+mod status;
 mod transfer;
 
 use std::process::ExitCode;
@@ -32,6 +34,17 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Each topic's freshness and last error, and the key pool: the detail behind /health.
+    Status {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the keys that sign the API's page tokens (PAGE_TOKEN_SECRET_ID).
+    PageKeys {
+        #[command(subcommand)]
+        command: page_keys::PageKeysCommand,
     },
     /// Rebuild the search index of every stored video (all topics, or the ones given).
     Reindex {
@@ -169,6 +182,8 @@ async fn main() -> ExitCode {
             }
         }
         Command::Keys { command } => keys::run(&app, command).await,
+        Command::PageKeys { command } => page_keys::run(&app, command).await,
+        Command::Status { json } => status::run(&app, json).await,
         Command::Import {
             file,
             topic,

@@ -404,7 +404,23 @@ async fn search_matches_words_in_any_order_case_and_script() {
     assert!(b["next_page_token"].is_null());
     // The generated titles all say "cricket": a walk of a common word pages through all of them.
     let walked = env.walk("q=cricket&limit=25", async || {}).await;
-    assert!(walked.len() >= 124, "{}", walked.len());
+    let everything = env.walk("limit=50", async || {}).await;
+    let expected = everything
+        .iter()
+        .filter(|v| {
+            let words = tubefeed_core::text::index_words(
+                v["title"].as_str().unwrap_or(""),
+                v["description"].as_str().unwrap_or(""),
+            );
+            tubefeed_core::text::matches(&words, &["cricket".to_owned()])
+        })
+        .count();
+    assert!(expected >= 124 && expected < everything.len(), "{expected}");
+    assert_eq!(
+        walked.len(),
+        expected,
+        "exactly the videos that say cricket"
+    );
 }
 
 /// The searches a new user tried (issue: "search that finds what people type").
@@ -519,9 +535,18 @@ async fn etags_answer_304_and_manners_hold() {
 
     let (status, headers, health) = env.get("/health").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["cache-control"], "public, max-age=5");
     assert_eq!(health["topics"][0]["topic"], "cricket");
     assert!(health["topics"][0]["last_success_at"].is_string());
+    // The public face: status and freshness, nothing an operator alone should see.
+    let fields: Vec<&String> = health["topics"][0].as_object().unwrap().keys().collect();
+    for private in ["last_error", "last_summary", "watermark", "last_run_at"] {
+        assert!(
+            !fields.iter().any(|f| *f == private),
+            "{private} in {health}"
+        );
+    }
+    assert!(health.get("keys").is_none(), "{health}");
 
     // Every route the OpenAPI document describes answers.
     let (_, _, doc) = env.get("/openapi.json").await;
@@ -580,7 +605,17 @@ async fn random_query_strings_never_produce_a_5xx() {
         "null",
         "[]",
         "{}",
+        // Scripts without spaces: every ideograph or kana is a word (200 of them once made
+        // DynamoDB refuse the filter, and the API answer 500).
+        "\u{4e00}\u{4e01}\u{4e02}\u{4e03}\u{4e04}\u{4e05}\u{4e06}\u{4e07}",
+        "試合のハイライト",
+        "การแข่งขันคริกเก็ต",
     ];
+    let cjk: String = (0x4E00u32..0x4E00 + 200)
+        .filter_map(char::from_u32)
+        .collect();
+    let values: Vec<&str> = values.iter().copied().chain([cjk.as_str()]).collect();
+    let mut sent = 0;
     for i in 0..400 {
         let mut parts = Vec::new();
         for _ in 0..rng.usize(0..5) {
@@ -596,15 +631,116 @@ async fn random_query_strings_never_produce_a_5xx() {
         }
         let path = if rng.bool() { "/videos" } else { "/search" };
         let url = format!("{}{path}?{}", env.base, parts.join("&"));
-        let Ok(resp) = env.http.get(&url).send().await else {
-            continue;
+        // Only a URL the client cannot even build is passed over; a refused or dropped
+        // connection (a panic in a handler, a dead server) fails the test.
+        let resp = match env.http.get(&url).send().await {
+            Ok(resp) => resp,
+            Err(e) if e.is_builder() => continue,
+            Err(e) => panic!("request {i}: {url} -> {e}"),
         };
+        sent += 1;
         assert!(
             resp.status().as_u16() < 500,
             "request {i}: {url} -> {}",
             resp.status()
         );
     }
+    assert!(
+        sent >= 390,
+        "only {sent} of 400 requests reached the server"
+    );
+}
+
+#[tokio::test]
+async fn input_limits_answer_400_naming_the_parameter_never_5xx() {
+    let env = seeded().await;
+    let cjk: String = (0x4E00u32..0x4E00 + 200)
+        .filter_map(char::from_u32)
+        .collect();
+    let words = |n: usize| {
+        (0..n)
+            .map(|i| format!("w{i:02}x"))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let long_token = format!("t2.{}", "a".repeat(3000));
+    for (query, want, param) in [
+        (format!("q={cjk}"), StatusCode::BAD_REQUEST, Some("q")),
+        (
+            format!("q={}", words(33)),
+            StatusCode::BAD_REQUEST,
+            Some("q"),
+        ),
+        (format!("q={}", words(32)), StatusCode::OK, None),
+        (
+            format!("q={}", "x".repeat(201)),
+            StatusCode::BAD_REQUEST,
+            Some("q"),
+        ),
+        (
+            format!("channel_id={}", "c".repeat(65)),
+            StatusCode::BAD_REQUEST,
+            Some("channel_id"),
+        ),
+        (
+            format!("page_token={long_token}"),
+            StatusCode::BAD_REQUEST,
+            Some("page_token"),
+        ),
+        (
+            format!("topic={}", "t".repeat(101)),
+            StatusCode::BAD_REQUEST,
+            Some("topic"),
+        ),
+    ] {
+        for path in ["/videos", "/search"] {
+            let q = if path == "/search" && !query.starts_with("q=") {
+                format!("q=cricket&{query}")
+            } else {
+                query.clone()
+            };
+            let (status, _, body) = env.get(&format!("{path}?{q}")).await;
+            assert_eq!(status, want, "{path}?{q}: {body}");
+            if let Some(p) = param {
+                assert_eq!(body["parameter"], p, "{body}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn searches_beyond_the_per_process_cap_answer_429_and_lists_go_on() {
+    let client = dynamodb_client();
+    let table = fresh_table(&client).await;
+    let (_server, base) = common::start_serve_with(
+        &tubefeed_testkit::dynamodb_endpoint(),
+        &table,
+        "cricket",
+        &[("API_SEARCH_PER_SECOND", "1")],
+    )
+    .await;
+    let http = tubefeed_testkit::http_client();
+    let mut statuses = Vec::new();
+    // Ten in a row: even at a tenth of a second each, at most the burst of two and two
+    // refills get through.
+    for i in 0..10 {
+        let r = http
+            .get(format!("{base}/search?q=word{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push((r.status().as_u16(), r.headers().get("retry-after").cloned()));
+    }
+    assert_eq!(statuses[0].0, 200, "{statuses:?}");
+    let refused = statuses.iter().filter(|(s, _)| *s == 429).count();
+    assert!(refused >= 6, "{statuses:?}");
+    for (s, retry) in &statuses {
+        if *s == 429 {
+            assert_eq!(retry.as_ref().map(|v| v.to_str().unwrap()), Some("1"));
+        }
+    }
+    let r = http.get(format!("{base}/videos")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "lists are not searches");
 }
 
 #[tokio::test]
@@ -626,7 +762,9 @@ async fn the_channel_filter_is_served_by_its_index_alone() {
     let (_, _, b) = env
         .get(&format!("/search?q=cricket&channel_id={channel}&limit=50"))
         .await;
-    for v in b["items"].as_array().unwrap() {
+    let items = b["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "the channel has videos that say cricket");
+    for v in items {
         assert_eq!(v["channel_id"], channel.as_str());
     }
     let (status, _, b) = env.get("/videos?channel_id=UCnobodyAtAll").await;
@@ -635,7 +773,7 @@ async fn the_channel_filter_is_served_by_its_index_alone() {
 }
 
 #[tokio::test]
-async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch() {
+async fn health_and_status_report_each_topics_interval_and_lag_from_tubefeed_fetch() {
     // The real `tubefeed fetch` twice (the real key ring and its budget planner), then what
     // `tubefeed serve` says about each topic.
     let sim = SimHandle::start(SimConfig::default()).await.unwrap();
@@ -667,6 +805,29 @@ async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch(
     // `/health`'s lag is counted when it is asked: at least this long after any poll.
     tokio::time::sleep(StdDuration::from_millis(1100)).await;
     let (_server, base) = common::start_serve(&table, "cricket:3,chess").await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"))
+        .args(["status", "--json"])
+        .env("TABLE_NAME", &table)
+        .env("SEARCH_QUERIES", "cricket:3,chess")
+        .env("YOUTUBE_API_KEYS", "sim-key-1")
+        .envs(common::local_aws(&tubefeed_testkit::dynamodb_endpoint()))
+        .env_remove("AWS_PROFILE")
+        .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls = |o: &std::process::Output| -> u64 {
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["calls"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let (first_calls, second_calls) = (calls(&first), calls(&second));
     let health: Value = tubefeed_testkit::http_client()
         .get(format!("{base}/health"))
         .send()
@@ -705,14 +866,24 @@ async fn health_reports_each_topics_weight_interval_and_lag_from_tubefeed_fetch(
             "{line}"
         );
         assert_eq!(line["interval_seconds"], interval(weight), "{line}");
-        // `/health`: the last poll's line, the live lag and the interval.
+        // `/health`: the live lag and the interval, as of the last poll.
         let h = topic(name);
-        assert_eq!(h["last_summary"]["weight"], weight, "{h}");
         assert!(h["lag_seconds"].as_u64().is_some_and(|l| l >= 1), "{h}");
-        assert_eq!(
-            h["interval_seconds"], h["last_summary"]["interval_seconds"],
-            "{h}"
-        );
         assert_eq!(h["interval_seconds"], interval(weight), "{h}");
+        // `tubefeed status`: the same, and the last poll's line (weight included).
+        let st = status
+            .get("topics")
+            .and_then(Value::as_array)
+            .and_then(|ts| ts.iter().find(|t| t["topic"] == name))
+            .unwrap_or_else(|| panic!("{name} missing: {status}"));
+        assert_eq!(st["interval_seconds"], interval(weight), "{st}");
+        assert!(st["lag_seconds"].as_u64().is_some_and(|l| l >= 1), "{st}");
+        assert!(st["last_success_at"].is_string(), "{st}");
     }
+    assert_eq!(status["keys"]["total"], 1, "{status}");
+    assert_eq!(
+        status["projects"][0]["calls_today"],
+        first_calls + second_calls,
+        "{status}"
+    );
 }

@@ -21,12 +21,28 @@ pub async fn start_serve(table: &str, topics: &str) -> (Child, String) {
 
 /// [`start_serve`] against the DynamoDB at `endpoint`.
 pub async fn start_serve_on(endpoint: &str, table: &str, topics: &str) -> (Child, String) {
+    start_serve_with(endpoint, table, topics, &[]).await
+}
+
+/// `tubefeed serve` on a free port with `extra` variables on top of the tests' own: no warm
+/// cache and no search cap, so every request reaches the table.
+pub async fn start_serve_with(
+    endpoint: &str,
+    table: &str,
+    topics: &str,
+    extra: &[(&str, &str)],
+) -> (Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
         .args(["serve", "--addr", "127.0.0.1:0"])
         .env("TABLE_NAME", table)
         .env("SEARCH_QUERIES", topics)
-        .env("PAGE_TOKEN_SECRET", "a-test-secret-of-enough-length")
+        .env(
+            "PAGE_TOKEN_SECRET",
+            "a-test-secret-of-enough-length-0123456",
+        )
         .env("API_CACHE_SECONDS", "0")
+        .env("API_SEARCH_PER_SECOND", "0")
+        .envs(extra.iter().copied())
         .envs(local_aws(endpoint))
         .env_remove("AWS_PROFILE")
         .env("RUST_LOG", "warn")

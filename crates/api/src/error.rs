@@ -13,6 +13,14 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// This process read as many searches as it may this second.
+    #[error("too many searches right now")]
+    TooManyRequests,
+    /// The store refused the query as too large or complex for it. Every limit the parameters
+    /// can reach is checked before (so this should not happen); if one is missed, the client
+    /// still gets a 400 it can act on, and the log says which request.
+    #[error("query refused by the store: {0}")]
+    TooComplex(String),
     /// The store cannot be reached right now (down, timing out, throttling). Logged where it
     /// happens; the client is told to come back, without the internals.
     #[error("store unavailable: {0}")]
@@ -34,6 +42,7 @@ impl ApiError {
         match e {
             StoreError::Unavailable(m) => Self::Unavailable(format!("{context}: {m}")),
             StoreError::InvalidCursor(why) => Self::bad("page_token", why),
+            StoreError::Rejected(m) => Self::TooComplex(format!("{context}: {m}")),
             e => Self::Internal(format!("{context}: {e}")),
         }
     }
@@ -83,6 +92,23 @@ impl IntoResponse for ApiError {
                 Some("this API only answers GET, HEAD and OPTIONS".into()),
                 None,
             ),
+            ApiError::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "/problems/too-many-searches",
+                "Too many searches",
+                Some("searches are capped per second; try again in a second".into()),
+                None,
+            ),
+            ApiError::TooComplex(e) => {
+                tracing::warn!(error = %e, "the store refused a query as invalid");
+                (
+                    StatusCode::BAD_REQUEST,
+                    "/problems/query-too-complex",
+                    "Query too complex",
+                    Some("the store refused this query as too large; use fewer words in q or fewer filters".into()),
+                    None,
+                )
+            }
             ApiError::Unavailable(e) => {
                 tracing::warn!(error = %e, "store unavailable");
                 (
@@ -124,6 +150,10 @@ impl IntoResponse for ApiError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
         }
         resp
     }

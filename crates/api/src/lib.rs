@@ -2,7 +2,9 @@
 //! lambda_http) and by `tubefeed serve` (a plain HTTP server).
 
 mod error;
+mod limit;
 mod params;
+mod security;
 mod token;
 
 use std::sync::Arc;
@@ -17,13 +19,16 @@ use axum::routing::get;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{FeedReader, KeyPoolCounts, KeyPoolReader, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{FeedReader, Thumbnails, Topic, Video, VideoId};
 
 pub use error::ApiError;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
-pub use token::{TokenCodec, TokenError, query_hash};
+pub use token::{
+    KeySet, KeySetError, LEGACY_KEY_ID, MIN_KEY_BYTES, TokenCodec, TokenError, TokenKey, query_hash,
+};
 
 /// The dashboard served at `/`: one static page that uses the API from the browser.
 pub const DASHBOARD_HTML: &str = include_str!("../dashboard.html");
@@ -35,17 +40,34 @@ const LIST_CACHE_CONTROL: &str = "public, max-age=15";
 const VIDEO_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Settings of the API process.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ApiSettings {
     pub topics: Vec<Topic>,
     /// How long a first page may be served from the warm process (zero disables).
     pub first_page_ttl: Duration,
+    /// Searches this process reads from the store per second (bursts of twice that); 0: no cap.
+    pub search_per_second: u32,
 }
+
+/// Re-reads the page-token keys (from Secrets Manager when deployed).
+pub type KeyRefresh = Box<
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<KeySet, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// How often a warm process re-reads the page-token keys. A rotation announces its new key at
+/// least twice this long before it signs (`tubefeed page-keys rotate`), so every process can
+/// verify a token before any process issues one.
+pub const KEY_REFRESH: Duration = Duration::from_secs(300);
 
 /// What every request shares: built once per process.
 pub struct ApiState<R> {
     pub reader: R,
-    pub tokens: TokenCodec,
+    tokens: std::sync::RwLock<TokenCodec>,
+    searches: limit::SearchLimiter,
+    refresh: Option<KeyRefresh>,
+    refreshed: std::sync::Mutex<Instant>,
     pub settings: ApiSettings,
     first_pages: quick_cache::sync::Cache<String, (Instant, Arc<Vec<u8>>)>,
     /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum, made on
@@ -57,10 +79,49 @@ impl<R> ApiState<R> {
     pub fn new(reader: R, tokens: TokenCodec, settings: ApiSettings) -> Self {
         Self {
             reader,
-            tokens,
+            tokens: std::sync::RwLock::new(tokens),
+            searches: limit::SearchLimiter::new(settings.search_per_second),
+            refresh: None,
+            refreshed: std::sync::Mutex::new(Instant::now()),
             settings,
             first_pages: quick_cache::sync::Cache::new(512),
             openapi: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Re-reads the keys with `refresh` every [`KEY_REFRESH`].
+    pub fn with_key_refresh(mut self, refresh: KeyRefresh) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// The codec to use now, re-reading the keys first when they are due. A failed re-read
+    /// keeps the keys in hand (and is tried again at the next request).
+    async fn codec(&self) -> TokenCodec {
+        let due = self.refresh.is_some()
+            && self
+                .refreshed
+                .lock()
+                .map(|at| at.elapsed() >= KEY_REFRESH)
+                .unwrap_or(true);
+        if let (true, Some(refresh)) = (due, &self.refresh) {
+            match refresh().await {
+                Ok(keys) => {
+                    if let Ok(mut codec) = self.tokens.write() {
+                        *codec = TokenCodec::with_keys(keys);
+                    }
+                    if let Ok(mut at) = self.refreshed.lock() {
+                        *at = Instant::now();
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not re-read the page-token keys; keeping those in hand")
+                }
+            }
+        }
+        match self.tokens.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 }
@@ -93,7 +154,7 @@ pub fn openapi_for(topics: &[Topic]) -> Vec<u8> {
 /// The router, with CORS for GET from any origin and gzip compression when asked.
 pub fn router<R>(state: Arc<ApiState<R>>) -> Router
 where
-    R: FeedReader + KeyPoolReader + 'static,
+    R: FeedReader + 'static,
 {
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -111,6 +172,8 @@ where
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
+        .layer(CatchPanicLayer::custom(security::panic_response))
+        .layer(axum::middleware::map_response(security::secure_headers))
         .layer(CompressionLayer::new())
         .layer(cors)
 }
@@ -151,7 +214,7 @@ struct ListBody {
     next_page_token: Option<String>,
 }
 
-async fn list_videos<R: FeedReader + KeyPoolReader>(
+async fn list_videos<R: FeedReader>(
     State(st): State<Arc<ApiState<R>>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -159,7 +222,7 @@ async fn list_videos<R: FeedReader + KeyPoolReader>(
     list(&st, raw.as_deref(), &headers, false).await
 }
 
-async fn search<R: FeedReader + KeyPoolReader>(
+async fn search<R: FeedReader>(
     State(st): State<Arc<ApiState<R>>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -174,9 +237,10 @@ async fn list<R: FeedReader>(
     require_q: bool,
 ) -> Result<Response, ApiError> {
     let req = parse_list(raw, &st.settings.topics, require_q)?;
+    let tokens = st.codec().await;
     let cursor = match &req.page_token {
         Some(t) => Some(
-            st.tokens
+            tokens
                 .decode(&req.query, t)
                 .map_err(|e| ApiError::bad("page_token", e.to_string()))?,
         ),
@@ -199,6 +263,9 @@ async fn list<R: FeedReader>(
             }
         }
     }
+    if !req.query.terms.is_empty() && !req.matches_nothing && !st.searches.try_take() {
+        return Err(ApiError::TooManyRequests);
+    }
     let page = if req.matches_nothing {
         Ok(tubefeed_core::FeedPage::default())
     } else {
@@ -209,7 +276,7 @@ async fn list<R: FeedReader>(
     })?;
     let body = ListBody {
         items: page.videos.iter().map(VideoView::from).collect(),
-        next_page_token: page.next.as_ref().map(|c| st.tokens.encode(&req.query, c)),
+        next_page_token: page.next.as_ref().map(|c| tokens.encode(&req.query, c)),
     };
     let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
     tracing::debug!(topic = %req.query.topic, items = body.items.len(), read_units = page.read_units, "page served");
@@ -225,7 +292,7 @@ async fn list<R: FeedReader>(
     ))
 }
 
-async fn get_video<R: FeedReader + KeyPoolReader>(
+async fn get_video<R: FeedReader>(
     State(st): State<Arc<ApiState<R>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -248,49 +315,75 @@ async fn get_video<R: FeedReader + KeyPoolReader>(
     ))
 }
 
+/// One topic on the public `/health`: how fresh it is, nothing else (no error messages, no
+/// key counts, no internals: those are for `tubefeed status`).
 #[derive(Serialize)]
 struct TopicHealth {
     topic: String,
-    last_run_at: Option<DateTime<Utc>>,
+    /// `ok`, or `failing` when its last fetch failed.
+    status: &'static str,
     last_success_at: Option<DateTime<Utc>>,
     last_new_video_at: Option<DateTime<Utc>>,
-    watermark: Option<DateTime<Utc>>,
-    last_error: Option<String>,
-    /// Seconds since the topic was last polled, at the time of this request: how stale its
-    /// feed can be now.
+    /// Seconds since the topic was last polled, at the time of this answer.
     lag_seconds: Option<u64>,
-    /// How often the topic is polled at the pool's pace, as of its last poll.
+    /// How often it is polled at the key pool's pace, as of its last poll.
     interval_seconds: Option<u64>,
-    last_summary: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
 struct HealthBody {
     status: &'static str,
     topics: Vec<TopicHealth>,
-    keys: KeyPoolCounts,
 }
 
-async fn health<R: FeedReader + KeyPoolReader>(
-    State(st): State<Arc<ApiState<R>>>,
-) -> Result<Response, ApiError> {
+/// How long a warm process reuses its `/health` answer (and tells caches to): a poller or an
+/// abuser costs one read per topic per this long, whatever the request rate.
+pub const HEALTH_TTL: Duration = Duration::from_secs(5);
+
+async fn health<R: FeedReader>(State(st): State<Arc<ApiState<R>>>) -> Result<Response, ApiError> {
+    const KEY: &str = "/health";
+    let cached = st
+        .first_pages
+        .get(KEY)
+        .filter(|(at, _)| at.elapsed() < HEALTH_TTL);
+    let bytes = match cached {
+        Some((_, body)) => body.as_ref().clone(),
+        None => {
+            let bytes = health_body(&st).await?;
+            st.first_pages
+                .insert(KEY.to_owned(), (Instant::now(), Arc::new(bytes.clone())));
+            bytes
+        }
+    };
+    let mut resp = json_body(bytes);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=5"),
+    );
+    Ok(resp)
+}
+
+async fn health_body<R: FeedReader>(st: &ApiState<R>) -> Result<Vec<u8>, ApiError> {
     let states = st
         .reader
         .fetch_states(&st.settings.topics)
         .await
         .map_err(|e| ApiError::from_store("health: fetch states", e))?;
     let now = Utc::now();
-    let keys = st
-        .reader
-        .key_pool(now)
-        .await
-        .map_err(|e| ApiError::from_store("health: key pool", e))?;
     let failing = states.iter().any(|(_, s)| s.last_error.is_some());
     let body = HealthBody {
         status: if failing { "degraded" } else { "ok" },
         topics: states
             .into_iter()
             .map(|(t, s)| TopicHealth {
+                topic: t.to_string(),
+                status: if s.last_error.is_some() {
+                    "failing"
+                } else {
+                    "ok"
+                },
+                last_success_at: s.last_success_at,
+                last_new_video_at: s.last_new_video_at,
                 lag_seconds: s
                     .last_run_at
                     .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0)),
@@ -299,22 +392,10 @@ async fn health<R: FeedReader + KeyPoolReader>(
                     .as_ref()
                     .and_then(|v| v.get("interval_seconds"))
                     .and_then(serde_json::Value::as_u64),
-                topic: t.to_string(),
-                last_run_at: s.last_run_at,
-                last_success_at: s.last_success_at,
-                last_new_video_at: s.last_new_video_at,
-                watermark: s.watermark,
-                last_error: s.last_error,
-                last_summary: s.last_summary,
             })
             .collect(),
-        keys,
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut resp = json_body(bytes);
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn dashboard(headers: HeaderMap) -> Response {
@@ -324,22 +405,13 @@ async fn dashboard(headers: HeaderMap) -> Response {
         "text/html; charset=utf-8",
         "public, max-age=300",
     );
-    let h = resp.headers_mut();
     // The page loads nothing but itself, its inline code and YouTube's thumbnails.
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src https://i.ytimg.com; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    resp.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, security::dashboard_csp());
     resp
 }
 
-async fn openapi<R: FeedReader + KeyPoolReader>(
+async fn openapi<R: FeedReader>(
     State(st): State<Arc<ApiState<R>>>,
     headers: HeaderMap,
 ) -> Response {

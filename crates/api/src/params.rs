@@ -3,7 +3,7 @@
 //! twice is an error, since either reading would be a guess.
 
 use chrono::{DateTime, Utc};
-use tubefeed_core::text::query_terms;
+use tubefeed_core::text::{MAX_SEARCH_WORDS, query_terms};
 use tubefeed_core::{FeedQuery, Order, Topic};
 
 use crate::error::ApiError;
@@ -83,6 +83,7 @@ pub fn parse_list(
     let published_before = before
         .map(|s| parse_time("published_before", &s))
         .transpose()?;
+    let (published_after, published_before) = whole_seconds(published_after, published_before);
     // A window that ends before it begins holds no video: an empty answer, like any other
     // query that matches nothing.
     let empty_window = matches!((published_after, published_before), (Some(a), Some(b)) if a > b);
@@ -133,6 +134,16 @@ pub fn parse_list(
                 ));
             }
             let terms = query_terms(&s);
+            if terms.len() > MAX_SEARCH_WORDS {
+                return Err(ApiError::bad(
+                    "q",
+                    format!(
+                        "must hold at most {MAX_SEARCH_WORDS} distinct words, got {} (in a \
+                         script without spaces each ideograph or kana is a word)",
+                        terms.len()
+                    ),
+                ));
+            }
             matches_nothing |= terms.is_empty();
             terms
         }
@@ -170,6 +181,27 @@ fn parse_time(param: &'static str, s: &str) -> Result<DateTime<Utc>, ApiError> {
             )
         })
 }
+
+/// The bounds at one-second resolution, the resolution of YouTube's `publishedAt`: an
+/// inclusive lower bound with a fraction rounds up, an upper one down, which selects the same
+/// whole-second videos. So `published_after` moved by a millisecond is the same query (the same
+/// cache entry, the same page token) rather than a new one that must be read from the table.
+fn whole_seconds(after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>) -> Bounds {
+    use chrono::{DurationRound, TimeDelta};
+    let second = TimeDelta::seconds(1);
+    let down = |t: DateTime<Utc>| t.duration_trunc(second).unwrap_or(t);
+    let up = |t: DateTime<Utc>| {
+        let d = down(t);
+        if d == t {
+            t
+        } else {
+            d.checked_add_signed(second).unwrap_or(t)
+        }
+    };
+    (after.map(up), before.map(down))
+}
+
+type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 #[cfg(test)]
 mod tests {
@@ -245,6 +277,51 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.query.terms, ["क्रिकेट"]);
+    }
+
+    #[test]
+    fn a_query_of_more_than_32_words_is_refused_by_name() {
+        // 200 distinct CJK ideographs: 200 words, once a 500 from DynamoDB.
+        let ideographs: String = (0x4E00u32..0x4E00 + 200)
+            .filter_map(char::from_u32)
+            .collect();
+        let encoded: String = form_urlencoded::byte_serialize(ideographs.as_bytes()).collect();
+        assert_eq!(param_of(&format!("q={encoded}")), "q");
+        let words: Vec<String> = (0..33).map(|i| format!("w{i:02}x")).collect();
+        assert_eq!(param_of(&format!("q={}", words.join("+"))), "q");
+        let ok = parse_list(
+            Some(&format!("q={}", words[..32].join("+"))),
+            &topics(),
+            true,
+        );
+        assert_eq!(ok.unwrap().query.terms.len(), 32);
+    }
+
+    #[test]
+    fn time_bounds_have_whole_second_resolution() {
+        let r = parse_list(
+            Some("published_after=2026-11-23T12:00:00.001Z&published_before=2026-11-23T13:00:00.999Z"),
+            &topics(),
+            false,
+        )
+        .unwrap();
+        let same = parse_list(
+            Some("published_after=2026-11-23T12:00:01Z&published_before=2026-11-23T13:00:00Z"),
+            &topics(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.query, same.query);
+        let exact = parse_list(
+            Some("published_after=2026-11-23T12:00:00Z"),
+            &topics(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            exact.query.published_after.unwrap().to_rfc3339(),
+            "2026-11-23T12:00:00+00:00"
+        );
     }
 
     #[test]

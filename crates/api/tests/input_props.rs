@@ -37,7 +37,16 @@ fn query_string() -> impl Strategy<Value = String> {
         Just("channel_id"),
         Just("other"),
     ];
-    let value = prop_oneof!["\\PC{0,40}", "[0-9-]{0,6}", "[%0-9A-Fa-f+]{0,30}"];
+    // Arbitrary text, numbers, percent-escapes, and runs of scripts written without spaces
+    // (CJK ideographs, kana, Thai), where every character is a word: up to 200 of them.
+    let value = prop_oneof![
+        "\\PC{0,40}",
+        "[0-9-]{0,6}",
+        "[%0-9A-Fa-f+]{0,30}",
+        "[\\u{4e00}-\\u{9fff}]{0,200}",
+        "[\\u{3041}-\\u{30ff}\\u{4e00}-\\u{4fff}]{0,120}",
+        "[\\u{0e01}-\\u{0e4e}]{0,150}",
+    ];
     prop::collection::vec((name, value), 0..6).prop_map(|pairs| {
         pairs
             .into_iter()

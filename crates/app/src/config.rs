@@ -61,6 +61,8 @@ pub struct Config {
     pub page_token_secret: Option<PageTokenSecret>,
     /// How long the API may serve a first page from the warm process.
     pub api_first_page_cache: Duration,
+    /// `API_SEARCH_PER_SECOND`: searches one API process reads per second (0: no cap).
+    pub api_search_per_second: u32,
     /// `DYNAMODB_MAX_INFLIGHT`: batch requests one upsert keeps in flight (writes and reads).
     pub store_inflight: usize,
     /// `TLS_ROOTS`: `builtin` (Mozilla's roots compiled in; the default) or `system`.
@@ -196,10 +198,13 @@ impl Config {
                     "set either PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID, not both",
                 ));
             }
-            (Some(s), None) if s.len() < 16 => {
+            (Some(s), None) if s.len() < tubefeed_api::MIN_KEY_BYTES => {
                 return Err(ConfigError::invalid(
                     "PAGE_TOKEN_SECRET",
-                    "must be at least 16 characters",
+                    format!(
+                        "must be at least {} characters (random; `openssl rand -base64 32` makes one)",
+                        tubefeed_api::MIN_KEY_BYTES
+                    ),
                 ));
             }
             (Some(s), None) => Some(PageTokenSecret::Literal(s.into())),
@@ -213,6 +218,13 @@ impl Config {
             0,
             300,
         )?));
+        let api_search_per_second = parse_num(
+            "API_SEARCH_PER_SECOND",
+            get("API_SEARCH_PER_SECOND"),
+            5,
+            0,
+            1000,
+        )?;
         let store_inflight = parse_num(
             "DYNAMODB_MAX_INFLIGHT",
             get("DYNAMODB_MAX_INFLIGHT"),
@@ -238,6 +250,7 @@ impl Config {
             fetch,
             page_token_secret,
             api_first_page_cache,
+            api_search_per_second,
             store_inflight,
             tls_roots,
         })

@@ -2,6 +2,7 @@
 //! points call [`Config::from_env`] and [`App::build`] once per process and only wire.
 
 pub mod config;
+pub mod page_keys;
 pub mod telemetry;
 
 use aws_config::BehaviorVersion;
@@ -21,50 +22,60 @@ pub use config::{Config, ConfigError, KeySource, PageTokenSecret};
 pub type AppApiState = tubefeed_api::ApiState<DynamoStore>;
 
 impl App {
-    /// The API's shared state: the page-token key (read once from Secrets Manager when
-    /// `PAGE_TOKEN_SECRET_ID` is set) and the store.
+    /// The API's shared state: the page-token keys (from `PAGE_TOKEN_SECRET`, or read from
+    /// the `PAGE_TOKEN_SECRET_ID` secret now and again every few minutes, so a rotation
+    /// reaches warm processes) and the store.
     pub async fn api_state(&self) -> Result<std::sync::Arc<AppApiState>, StartupError> {
         use secrecy::ExposeSecret;
-        let secret: Vec<u8> = match &self.config.page_token_secret {
+        let settings = tubefeed_api::ApiSettings {
+            topics: self.config.topics.clone(),
+            first_page_ttl: self.config.api_first_page_cache,
+            search_per_second: self.config.api_search_per_second,
+        };
+        let state = match &self.config.page_token_secret {
             None => {
                 return Err(StartupError::Config(ConfigError::invalid(
                     "PAGE_TOKEN_SECRET",
                     "the API needs PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID to sign page tokens",
                 )));
             }
-            Some(PageTokenSecret::Literal(s)) => s.expose_secret().as_bytes().to_vec(),
+            Some(PageTokenSecret::Literal(s)) => {
+                let keys = tubefeed_api::KeySet::single("local", s.expose_secret().as_bytes())
+                    .map_err(|e| ConfigError::invalid("PAGE_TOKEN_SECRET", e.to_string()))?;
+                tubefeed_api::ApiState::new(
+                    self.store.clone(),
+                    tubefeed_api::TokenCodec::with_keys(keys),
+                    settings,
+                )
+            }
             Some(PageTokenSecret::SecretId(id)) => {
                 let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
-                let out = client
-                    .get_secret_value()
-                    .secret_id(id)
-                    .send()
+                let keys = page_keys::read(&client, id)
                     .await
-                    .map_err(|e| {
-                        StartupError::Client(format!(
-                            "PAGE_TOKEN_SECRET_ID: could not read secret {id}: {}",
-                            aws_sdk_secretsmanager::error::DisplayErrorContext(e)
-                        ))
-                    })?;
-                let value = out.secret_string().unwrap_or_default();
-                if value.len() < 16 {
-                    return Err(StartupError::Config(ConfigError::invalid(
-                        "PAGE_TOKEN_SECRET_ID",
-                        format!("secret {id} must hold a string of at least 16 characters"),
-                    )));
-                }
-                value.as_bytes().to_vec()
+                    .map_err(|e| StartupError::Client(format!("PAGE_TOKEN_SECRET_ID: {e}")))?;
+                let id = id.clone();
+                let refresh: tubefeed_api::KeyRefresh = Box::new(move || {
+                    let (client, id) = (client.clone(), id.clone());
+                    Box::pin(async move {
+                        page_keys::read(&client, &id)
+                            .await
+                            .map_err(|e| e.to_string())
+                    })
+                });
+                tubefeed_api::ApiState::new(
+                    self.store.clone(),
+                    tubefeed_api::TokenCodec::with_keys(keys),
+                    settings,
+                )
+                .with_key_refresh(refresh)
             }
         };
-        let settings = tubefeed_api::ApiSettings {
-            topics: self.config.topics.clone(),
-            first_page_ttl: self.config.api_first_page_cache,
-        };
-        Ok(std::sync::Arc::new(tubefeed_api::ApiState::new(
-            self.store.clone(),
-            tubefeed_api::TokenCodec::new(&secret),
-            settings,
-        )))
+        Ok(std::sync::Arc::new(state))
+    }
+
+    /// A Secrets Manager client on the process's AWS configuration.
+    pub fn secrets_client(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk)
     }
 }
 

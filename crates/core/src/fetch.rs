@@ -22,6 +22,7 @@ use tracing::{info, warn};
 
 use crate::budget::{BudgetReport, PollPrice, RunBudget};
 use crate::keys::{Acquired, KeyOutcome, KeyRing, KeyRingError};
+use crate::redact::redact;
 use crate::source::{SearchRequest, SourceError, VideoSource};
 use crate::store::{
     Backfill, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome,
@@ -350,7 +351,7 @@ where
                 let e = FetchError::from(e);
                 warn!(target: "tubefeed::fetch", error = %e, "could not open the run's budget");
                 for s in &mut out {
-                    s.error = Some(e.to_string());
+                    s.error = Some(redact(&e.to_string()));
                 }
                 return CycleSummary {
                     started_at: now,
@@ -376,7 +377,7 @@ where
             let st = match self.state.load(topic).await {
                 Ok(st) => st,
                 Err(e) => {
-                    out[i].error = Some(FetchError::from(e).to_string());
+                    out[i].error = Some(redact(&FetchError::from(e).to_string()));
                     continue;
                 }
             };
@@ -550,7 +551,7 @@ where
                 return summary;
             }
             Err(e) => {
-                summary.error = Some(FetchError::from(e).to_string());
+                summary.error = Some(redact(&FetchError::from(e).to_string()));
                 return summary;
             }
         }
@@ -568,7 +569,7 @@ where
         run.tally_into(&mut summary);
         if let Err(e) = result {
             warn!(target: "tubefeed::fetch", topic = %topic, error = %e, kind = e.kind(), "topic fetch failed");
-            summary.error = Some(e.to_string());
+            summary.error = Some(redact(&e.to_string()));
         }
         if let Err(e) = self.state.release(topic, owner).await {
             // The lease expires by itself; a failed release only delays the next run.
@@ -867,6 +868,7 @@ where
             Ok(()) => {
                 st.last_success_at = Some(run.now);
                 st.last_error = None;
+                st.last_error_kind = None;
                 summary.watermark = st.watermark;
                 summary.backfill_pages_left = st.backfill.map(|b| b.pages_left);
                 // The summary /health serves: with this run's counts, as printed.
@@ -880,7 +882,8 @@ where
                 // (writes are idempotent), and the next run reads the same ground again.
                 let mut failed = loaded;
                 failed.last_run_at = Some(run.now);
-                failed.last_error = Some(e.to_string());
+                failed.last_error = Some(redact(&e.to_string()));
+                failed.last_error_kind = Some(e.kind().to_owned());
                 failed.last_new_video_at = st.last_new_video_at;
                 summary.watermark = failed.watermark;
                 if let Err(save_err) = self.state.save(run.topic, owner, &failed).await {

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod key_source;
 pub mod keys;
 pub mod quota;
+pub mod redact;
 pub mod source;
 pub mod store;
 pub mod text;

@@ -35,6 +35,11 @@ pub enum StoreError {
     /// The store refused the request: a fault of ours, not of the moment.
     #[error("store request failed: {0}")]
     Failed(String),
+    /// The store refused the request as too large or malformed for it (DynamoDB's
+    /// `ValidationException`: an expression over 4 KB, a key too long): on the read path a
+    /// query the client can make smaller, never a 5xx.
+    #[error("store refused the request as invalid: {0}")]
+    Rejected(String),
     #[error("store kept refusing {0} items after retries")]
     Unprocessed(usize),
     #[error("the lease on this topic was lost to another run")]
@@ -133,8 +138,12 @@ pub struct FetchState {
     /// When a run last stored a video it had not seen before.
     pub last_new_video_at: Option<DateTime<Utc>>,
     pub last_sweep_at: Option<DateTime<Utc>>,
+    /// The last failure's message (AWS identifiers redacted), for operators (`tubefeed status`).
     pub last_error: Option<String>,
-    /// The last run's summary line, as served by `/health`.
+    /// Its kind (`store`, `keys`, `quota_exhausted`, `http_5xx`, …): what the public may see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error_kind: Option<String>,
+    /// The last run's summary line, as `tubefeed status` shows it.
     pub last_summary: Option<serde_json::Value>,
 }
 

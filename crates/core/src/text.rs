@@ -25,9 +25,11 @@ mod tests {
 pub const MAX_WORD_BYTES: usize = 64;
 /// At most this many distinct words of one video are indexed, title words first.
 pub const MAX_WORDS_PER_VIDEO: usize = 64;
-/// A search probes the partitions of at most this many of its words (the longest) to pick the
-/// one it reads; the others are filters.
-pub const MAX_QUERY_WORDS: usize = 8;
+/// A query may hold at most this many distinct words (a script without spaces counts each
+/// ideograph or kana as a word). More is refused: each word is a filter clause, and DynamoDB
+/// refuses filter expressions over 4 KB (about 180 clauses), which once made a 200-ideograph
+/// query answer 500.
+pub const MAX_SEARCH_WORDS: usize = 32;
 /// Query words of at least this many characters match every indexed word they begin;
 /// shorter ones (one letter, digit, ideograph or kana) match whole words only.
 pub const MIN_PREFIX_CHARS: usize = 2;

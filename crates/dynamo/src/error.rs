@@ -27,9 +27,13 @@ where
         SdkError::ServiceError(s) => s.err().code().is_some_and(|c| TRANSIENT_CODES.contains(&c)),
         _ => false,
     };
+    let rejected =
+        matches!(&e, SdkError::ServiceError(s) if s.err().code() == Some("ValidationException"));
     let msg = format!("{what}: {}", DisplayErrorContext(e));
     if transient {
         StoreError::Unavailable(msg)
+    } else if rejected {
+        StoreError::Rejected(msg)
     } else {
         StoreError::Failed(msg)
     }

@@ -9,8 +9,16 @@
 //! A search reads the prefix partition of its most selective word (`P#topic#prefix`, sorted
 //! like the feed) with the other words and the channel as a filter on the entries' word
 //! strings, then fetches the page's videos with one `BatchGetItem`. Selectivity is probed with
-//! bounded `COUNT` queries, all at once, remembered for a minute in the warm process; the chosen
-//! word rides in the cursor so a walk keeps its driver.
+//! bounded `COUNT` queries of at most [`PROBE_WORDS`] words, all at once, over the whole
+//! partition (not the date window, so a window moved by a second reuses the count), remembered
+//! for a minute in the warm process; the chosen word rides in the cursor so a walk keeps its
+//! driver.
+//!
+//! What one page may cost is bounded (README "Read cost"): a feed page is one `Query` of at
+//! most `limit + 1` items; a search page probes at most three partitions, then reads filtered
+//! entries only until [`SEARCH_READ_BUDGET`] read units are spent (checked before each
+//! `Query`, each of at most [`FILTER_BATCH_FACTOR`] entries per requested item) — a short page
+//! and a token to go on, rather than reading on — and then fetches at most `limit` videos.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -29,7 +37,7 @@ use crate::items::{
     CHANNEL_INDEX, CHANNEL_PK, EntryItem, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem,
     channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, prefix_pk, term_key, term_needle, video_pk,
 };
-use tubefeed_core::text::{MAX_QUERY_WORDS, MAX_WORD_BYTES};
+use tubefeed_core::text::MAX_WORD_BYTES;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -37,10 +45,15 @@ type Item = HashMap<String, AttributeValue>;
 /// when the other words are rare among the driver's entries.
 const SEARCH_EVAL_FACTOR: usize = 20;
 /// Entries one filtered `Query` reads per requested item: a word pair that co-occurs in one
-/// entry of eight fills a page in one round trip.
-const FILTER_BATCH_FACTOR: usize = 8;
+/// entry of four fills a page in one round trip.
+pub const FILTER_BATCH_FACTOR: usize = 4;
 /// Entries a selectivity probe counts per word, per requested item.
 const PROBE_FACTOR: usize = 4;
+/// Words whose partitions a search probes (its longest ones); the rest only filter.
+pub const PROBE_WORDS: usize = 3;
+/// Read units a search page may spend on probes and filtered entries before it hands back a
+/// short page and a token to go on (the videos' `BatchGetItem` comes on top).
+pub const SEARCH_READ_BUDGET: f64 = 16.0;
 /// How long a probe's count is trusted. A stale count only picks a slower driver, never a
 /// wrong result.
 const PROBE_TTL: Duration = Duration::from_secs(60);
@@ -112,6 +125,12 @@ fn units(c: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> f64 {
 }
 
 impl DynamoStore {
+    /// Records `ru` on the handle's read meter and hands it back.
+    fn counted(&self, ru: f64) -> f64 {
+        self.count_reads(ru);
+        ru
+    }
+
     async fn feed_page(
         &self,
         q: &FeedQuery,
@@ -141,7 +160,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|e| sdk_error("Query feed", e))?;
-            read_units += units(out.consumed_capacity());
+            read_units += self.counted(units(out.consumed_capacity()));
             items.extend(out.items.unwrap_or_default());
             // Only the 1 MB response limit can stop a filterless query short of `Limit`.
             match out.last_evaluated_key {
@@ -184,7 +203,13 @@ impl DynamoStore {
         key: &str,
         cap: usize,
     ) -> Result<(usize, f64), StoreError> {
-        let cond = key_condition(PK, prefix_pk(&q.topic, key), SK, q);
+        // The whole partition, not the query's window: an upper bound that serves every window.
+        let unbounded = FeedQuery {
+            published_after: None,
+            published_before: None,
+            ..q.clone()
+        };
+        let cond = key_condition(PK, prefix_pk(&q.topic, key), SK, &unbounded);
         let memo = format!(
             "{}|{:?}|{cap}",
             cond.expr,
@@ -209,7 +234,7 @@ impl DynamoStore {
             .map_err(|e| sdk_error("Query probe", e))?;
         let n = usize::try_from(out.count).unwrap_or(0);
         self.probe_counts.0.insert(memo, (n, Instant::now()));
-        Ok((n, units(out.consumed_capacity())))
+        Ok((n, self.counted(units(out.consumed_capacity()))))
     }
 
     /// The query word whose partition has the fewest entries in the window. All partitions are
@@ -223,7 +248,7 @@ impl DynamoStore {
         // page's cost whatever the length of `q`.
         let mut candidates: Vec<&String> = q.terms.iter().collect();
         candidates.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
-        candidates.truncate(MAX_QUERY_WORDS);
+        candidates.truncate(PROBE_WORDS);
         let keys: Vec<String> = candidates.iter().map(|t| term_key(t).0).collect();
         let counts =
             futures_util::future::try_join_all(keys.iter().map(|k| self.probe(q, k, cap))).await?;
@@ -313,13 +338,13 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|e| sdk_error("Query search", e))?;
-            read_units += units(out.consumed_capacity());
+            read_units += self.counted(units(out.consumed_capacity()));
             evaluated += usize::try_from(out.scanned_count).unwrap_or(0);
             hits.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 None => break,
                 Some(_) if hits.len() >= want => break,
-                Some(k) if evaluated >= eval_budget => {
+                Some(k) if evaluated >= eval_budget || read_units >= SEARCH_READ_BUDGET => {
                     // Bounded cost: hand back a short page and where to go on.
                     resume = Some(k);
                     break;
@@ -387,9 +412,11 @@ impl FeedReader for DynamoStore {
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(video_pk(id)))
             .limit(1)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error("Query video", e))?;
+        self.counted(units(out.consumed_capacity()));
         match out.items.unwrap_or_default().into_iter().next() {
             Some(item) => {
                 let vi: VideoItem = serde_dynamo::from_item(item)

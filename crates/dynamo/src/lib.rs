@@ -30,6 +30,11 @@ pub struct DynamoStore {
     /// Batch writes in flight at once: on AWS each is a network round trip.
     write_concurrency: usize,
     probe_counts: feed::ProbeCache,
+    /// Read units every read of this handle (and its clones) consumed, in thousandths, as
+    /// DynamoDB reported them: what a request cost, for tests and benchmarks.
+    read_milli_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The same for the batch writes of the write path (index copies included).
+    write_milli_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl DynamoStore {
@@ -39,7 +44,31 @@ impl DynamoStore {
             table: table.into(),
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
             probe_counts: feed::ProbeCache::default(),
+            read_milli_units: Default::default(),
+            write_milli_units: Default::default(),
         }
+    }
+    /// Read units this handle and its clones have consumed so far.
+    pub fn read_units_spent(&self) -> f64 {
+        self.read_milli_units
+            .load(std::sync::atomic::Ordering::Relaxed) as f64
+            / 1000.0
+    }
+    /// Write units the write path's batch writes have consumed so far, index copies included.
+    pub fn write_units_spent(&self) -> f64 {
+        self.write_milli_units
+            .load(std::sync::atomic::Ordering::Relaxed) as f64
+            / 1000.0
+    }
+    pub(crate) fn count_writes(&self, units: f64) {
+        let milli = (units.max(0.0) * 1000.0).round() as u64;
+        self.write_milli_units
+            .fetch_add(milli, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub(crate) fn count_reads(&self, units: f64) {
+        let milli = (units.max(0.0) * 1000.0).round() as u64;
+        self.read_milli_units
+            .fetch_add(milli, std::sync::atomic::Ordering::Relaxed);
     }
     /// How many `BatchWriteItem` requests one upsert keeps in flight (at least 1).
     pub fn with_write_concurrency(mut self, n: usize) -> Self {

@@ -99,9 +99,15 @@ impl FetchStateStore for DynamoStore {
             .key(PK, s(state_pk(topic)))
             .key(SK, s(STATE_SK))
             .consistent_read(true)
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| sdk_error("GetItem state", e))?;
+        self.count_reads(
+            out.consumed_capacity()
+                .and_then(|c| c.capacity_units())
+                .unwrap_or(0.0),
+        );
         let Some(item) = out.item else {
             return Ok(FetchState::default());
         };

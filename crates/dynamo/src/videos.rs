@@ -105,11 +105,13 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|e| sdk_error("BatchGetItem", e))?;
-            read_units += out
+            let ru = out
                 .consumed_capacity()
                 .iter()
                 .filter_map(|c| c.capacity_units())
                 .sum::<f64>();
+            self.count_reads(ru);
+            read_units += ru;
             for item in out
                 .responses
                 .and_then(|mut r| r.remove(&self.table))
@@ -159,9 +161,16 @@ impl DynamoStore {
                 .client
                 .batch_write_item()
                 .request_items(&self.table, std::mem::take(&mut batch))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(|e| sdk_error("BatchWriteItem", e))?;
+            self.count_writes(
+                out.consumed_capacity()
+                    .iter()
+                    .filter_map(|c| c.capacity_units())
+                    .sum::<f64>(),
+            );
             batch = out
                 .unprocessed_items
                 .and_then(|mut u| u.remove(&self.table))

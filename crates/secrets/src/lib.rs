@@ -199,8 +199,9 @@ pub fn render_secret(shape: &SecretShape, keys: &[ApiKey]) -> String {
     }
 }
 
+/// A secret as messages name it: by its name, never by an ARN (which carries the account id).
 fn secret_name(secret_id: &str) -> String {
-    format!("secret {secret_id}")
+    format!("secret {}", tubefeed_core::redact::secret_name(secret_id))
 }
 
 #[derive(Debug)]

@@ -310,7 +310,10 @@ pub fn assert_bad_variable_fails_start(exe: &str) {
         .env_clear()
         .env("TABLE_NAME", "x")
         .env("YOUTUBE_API_KEYS", "AIzaSy-startup-test-key-0000000000000")
-        .env("PAGE_TOKEN_SECRET", "startup-test-secret-0123456789")
+        .env(
+            "PAGE_TOKEN_SECRET",
+            "startup-test-secret-0123456789-0123456",
+        )
         .output()
         .unwrap_or_else(|e| panic!("could not run {exe}: {e}"));
     assert!(!out.status.success(), "{exe} started with TABLE_NAME=x");

@@ -1,0 +1,156 @@
+//! `tubefeed status [--json]`: the detail the public `/health` no longer shows — each topic's
+//! freshness, last error (kind and message, AWS identifiers redacted) and the key pool's
+//! projects — read from the table (and the key source, when one is configured).
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tubefeed_app::App;
+use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::{FeedReader, KeyPoolCounts, ProjectReport};
+
+#[derive(Serialize)]
+struct TopicStatus {
+    topic: String,
+    last_run_at: Option<DateTime<Utc>>,
+    last_success_at: Option<DateTime<Utc>>,
+    last_new_video_at: Option<DateTime<Utc>>,
+    /// Seconds since its last poll.
+    lag_seconds: Option<u64>,
+    /// How often it is polled at the pool's pace, as of its last poll.
+    interval_seconds: Option<u64>,
+    watermark: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error_kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Status {
+    at: DateTime<Utc>,
+    topics: Vec<TopicStatus>,
+    keys: KeyPoolCounts,
+    /// Each Google Cloud project's search calls (when the key source is configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projects: Option<Vec<ProjectReport>>,
+    /// Why the key source could not be read (the first thing to fix when nothing is fetched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_source_error: Option<String>,
+    next_reset: DateTime<Utc>,
+}
+
+pub async fn run(app: &App, json: bool) -> ExitCode {
+    match gather(app).await {
+        Ok(status) => {
+            if json {
+                println!("{}", serde_json::to_string(&status).unwrap_or_default());
+            } else {
+                print_text(&status);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tubefeed: status: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn gather(app: &App) -> Result<Status, String> {
+    let now = Utc::now();
+    let states = app
+        .store
+        .fetch_states(&app.config.topics)
+        .await
+        .map_err(|e| e.to_string())?;
+    let keys = app
+        .store
+        .key_pool_counts(now)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (projects, key_source_error) = match app.key_ring() {
+        Ok(ring) => match ring.projects(now).await {
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(tubefeed_core::redact::redact(&e.to_string()))),
+        },
+        Err(_) => (None, None),
+    };
+    let topics = states
+        .into_iter()
+        .map(|(t, s)| TopicStatus {
+            topic: t.to_string(),
+            lag_seconds: s
+                .last_run_at
+                .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0)),
+            interval_seconds: s
+                .last_summary
+                .as_ref()
+                .and_then(|v| v.get("interval_seconds"))
+                .and_then(serde_json::Value::as_u64),
+            last_run_at: s.last_run_at,
+            last_success_at: s.last_success_at,
+            last_new_video_at: s.last_new_video_at,
+            watermark: s.watermark,
+            last_error_kind: s.last_error_kind,
+            last_error: s.last_error,
+        })
+        .collect();
+    Ok(Status {
+        at: now,
+        topics,
+        keys,
+        projects,
+        key_source_error,
+        next_reset: next_pacific_midnight(now),
+    })
+}
+
+fn ago(secs: Option<u64>) -> String {
+    match secs {
+        None => "never".into(),
+        Some(s) if s < 120 => format!("{s} s ago"),
+        Some(s) if s < 7200 => format!("{} min ago", s / 60),
+        Some(s) => format!("{:.1} h ago", s as f64 / 3600.0),
+    }
+}
+
+fn print_text(s: &Status) {
+    for t in &s.topics {
+        let since = |at: Option<DateTime<Utc>>| {
+            ago(at.map(|a| u64::try_from((s.at - a).num_seconds()).unwrap_or(0)))
+        };
+        println!(
+            "{}: polled {}, last success {}, last new video {}{}",
+            t.topic,
+            ago(t.lag_seconds),
+            since(t.last_success_at),
+            since(t.last_new_video_at),
+            t.interval_seconds.map_or(String::new(), |i| format!(
+                ", polled every {i} s at today's pace"
+            )),
+        );
+        if let (Some(kind), Some(msg)) = (&t.last_error_kind, &t.last_error) {
+            println!("  last run failed ({kind}): {msg}");
+        }
+    }
+    let k = &s.keys;
+    println!(
+        "keys: {} in all, {} available, {} exhausted, {} rate-limited, {} invalid",
+        k.total, k.available, k.exhausted, k.rate_limited, k.invalid
+    );
+    if let Some(e) = &s.key_source_error {
+        println!("keys: the key source cannot be read: {e}");
+    }
+    for p in s.projects.iter().flatten() {
+        println!(
+            "  project {}: {}/{} search calls today, {} left",
+            p.project, p.calls_today, p.daily_calls, p.calls_left
+        );
+    }
+    println!(
+        "quotas reset at {}",
+        s.next_reset.format("%Y-%m-%d %H:%M:%SZ")
+    );
+}
