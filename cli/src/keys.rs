@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use tubefeed_app::App;
 use tubefeed_core::key_source::validate_key;
-use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{Added, Fingerprint, KeySource, ProjectReport, Removed};
 use tubefeed_dynamo::{KeyState, KeyStatus};
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tubefeed_app::App;
-use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{FeedReader, KeyPoolCounts, ProjectReport};
 
 #[derive(Serialize)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{
     Acquired, ApiKey, CycleSummary, FetchSettings, Fetcher, Fingerprint, KeyOutcome, KeyRing,
     KeySource, SkipReason, Topic,

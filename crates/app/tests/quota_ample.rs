@@ -8,7 +8,7 @@ use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{
     ApiKey, BudgetPolicy, CycleSummary, FetchSettings, FetchStateStore, Fetcher, KeyRing,
     PollPrice, ProjectName, Topic,

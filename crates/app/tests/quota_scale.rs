@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tubefeed_core::keys::next_pacific_midnight;
+use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{
     ApiKey, CycleSummary, FetchSettings, FetchStateStore, Fetcher, SkipReason, StaticKeyRing,
     Topic, TopicSummary,

@@ -24,7 +24,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::keys::next_pacific_midnight;
+use crate::pacific::next_pacific_midnight;
+pub use crate::quota::PoolView;
 use crate::quota::ProjectReport;
 
 /// Each scheduled run accrues at least this many polls of every topic: ample, no rationing.
@@ -76,22 +77,6 @@ impl BudgetPolicy {
     pub fn with_schedule(self, schedule: chrono::Duration) -> Self {
         Self { schedule, ..self }
     }
-}
-
-/// The pool as the ring sees it now.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PoolView {
-    /// Keys in the current list.
-    pub keys_total: u32,
-    /// Keys that can still make a call before the next reset: not invalid, not exhausted, with
-    /// calls left in the table's count (briefly rate-limited ones included: they come back
-    /// today). Always agrees with `calls_left_today`: zero keys exactly when zero calls.
-    pub keys_usable: u32,
-    /// What the projects of usable keys may still spend before the next reset, as counted;
-    /// a project YouTube reported dry counts zero.
-    pub calls_left_today: u64,
-    /// Each project (bucket) as counted.
-    pub projects: Vec<ProjectReport>,
 }
 
 /// The shared bank of paced calls.

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use sha2::{Digest, Sha256};
 
-use crate::keys::{ApiKey, Fingerprint};
+use crate::key::{ApiKey, Fingerprint};
 
 /// Why a key source could not answer. Messages name the source (variable or secret id) and
 /// never contain a key or a secret's contents.

@@ -1,98 +1,18 @@
-//! API keys: secret values, their public fingerprints, and the ring that hands them out.
+//! The key ring: the port that hands out keys and learns from what happened to them, and a
+//! process-local ring with the same rules for tests.
 
-use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Days, NaiveTime, TimeZone, Utc};
-use chrono_tz::America::Los_Angeles;
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
 
-use crate::budget::{PollPrice, RunBudget};
+use crate::budget::{Bank, BudgetPolicy, PollPrice, RunBudget, plan_run};
+use crate::key::{ApiKey, Fingerprint};
+use crate::pacific::{next_pacific_midnight, pacific_day};
 use crate::quota::{
-    KeyMarks, Layout, Learned, Pool, ProjectId, ProjectName, ProjectUse, RestReason,
-    layout_version, rate_limit_rest, surprise,
+    KeyMarks, Layout, Learned, Pool, ProjectId, ProjectUse, RestReason, layout_version,
+    rate_limit_rest, surprise,
 };
-
-/// A YouTube API key, and the Google Cloud project it bills when the operator said which (see
-/// [`crate::quota`]). The value is only reachable through [`ApiKey::expose`], which the
-/// YouTube adapter calls when building a request; `Debug` prints the fingerprint.
-#[derive(Clone)]
-pub struct ApiKey {
-    secret: SecretString,
-    fingerprint: Fingerprint,
-    project: Option<ProjectName>,
-    daily_calls: Option<u32>,
-}
-
-impl ApiKey {
-    pub fn new(value: &str) -> Self {
-        let value = value.trim();
-        Self {
-            fingerprint: Fingerprint::of(value),
-            secret: SecretString::from(value.to_owned()),
-            project: None,
-            daily_calls: None,
-        }
-    }
-    /// The same key, billing `project`, whose daily search calls are `daily_calls` when given.
-    pub fn in_project(self, project: ProjectName, daily_calls: Option<u32>) -> Self {
-        Self {
-            project: Some(project),
-            daily_calls,
-            ..self
-        }
-    }
-    pub fn expose(&self) -> &str {
-        self.secret.expose_secret()
-    }
-    pub fn fingerprint(&self) -> &Fingerprint {
-        &self.fingerprint
-    }
-    pub fn project(&self) -> Option<&ProjectName> {
-        self.project.as_ref()
-    }
-    pub fn daily_calls(&self) -> Option<u32> {
-        self.daily_calls
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.project {
-            Some(p) => write!(f, "ApiKey({} in {p})", self.fingerprint),
-            None => write!(f, "ApiKey({})", self.fingerprint),
-        }
-    }
-}
-
-/// A short, non-reversible name for a key: the first 12 hex digits of its SHA-256. 48 bits
-/// tell a handful of keys apart without helping anyone guess the 39-character original.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Fingerprint(String);
-
-impl Fingerprint {
-    pub fn of(value: &str) -> Self {
-        let digest = Sha256::digest(value.as_bytes());
-        let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        Self(format!("key-{hex}"))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-    /// Rebuilds a fingerprint read back from storage.
-    pub fn from_stored(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// What one call told us about the key it used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,46 +81,25 @@ pub trait KeyRing: Send + Sync {
     }
 }
 
-/// The next midnight in America/Los_Angeles strictly after `now`, when YouTube resets quotas.
-/// Computed on the local calendar so it is right on both daylight-saving change days (23- and
-/// 25-hour days).
-pub fn next_pacific_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
-    let local_date = now.with_timezone(&Los_Angeles).date_naive();
-    let next_date = local_date
-        .checked_add_days(Days::new(1))
-        .unwrap_or(local_date);
-    let midnight = next_date.and_time(NaiveTime::MIN);
-    // Midnight exists on every US DST change day (changes happen at 02:00), but stay total.
-    Los_Angeles
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| now + chrono::Duration::hours(24))
-}
-
-/// The Pacific calendar day a call is counted in, as `YYYY-MM-DD`.
-pub fn pacific_day(now: DateTime<Utc>) -> String {
-    now.with_timezone(&Los_Angeles)
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
 #[derive(Debug, Default)]
 struct StaticState {
     day: String,
     uses: std::collections::HashMap<ProjectId, ProjectUse>,
     marks: std::collections::HashMap<Fingerprint, KeyMarks>,
     learned: Learned,
+    /// The budget bank, when the ring paces runs.
+    bank: Bank,
 }
 
-/// A process-local ring with the same rules as the shared one (projects, rests, learning),
-/// without its budget planner: exact for one process, used by tests. Deployed fetchers share
-/// key state through the table instead.
+/// A process-local ring with the same rules as the shared one (projects, rests, learning) and,
+/// when given a policy, the same budget planner: exact for one process, used by tests.
+/// Deployed fetchers share key state through the table instead.
 #[derive(Debug)]
 pub struct StaticKeyRing {
     daily_calls_per_project: u32,
     keys: Vec<ApiKey>,
     state: Mutex<StaticState>,
+    policy: Option<BudgetPolicy>,
 }
 
 impl StaticKeyRing {
@@ -210,6 +109,15 @@ impl StaticKeyRing {
             daily_calls_per_project,
             keys: crate::key_source::dedup_keys(keys),
             state: Mutex::new(StaticState::default()),
+            policy: None,
+        }
+    }
+
+    /// The same ring, pacing runs with the planner of [`crate::budget`] as the shared ring does.
+    pub fn with_budget(self, policy: BudgetPolicy) -> Self {
+        Self {
+            policy: Some(policy),
+            ..self
         }
     }
 
@@ -293,6 +201,28 @@ impl KeyRing for StaticKeyRing {
         }
         Ok(())
     }
+
+    async fn open_run(
+        &self,
+        price: PollPrice,
+        now: DateTime<Utc>,
+    ) -> Result<RunBudget, KeyRingError> {
+        let Some(policy) = &self.policy else {
+            return Ok(RunBudget::unlimited());
+        };
+        let mut st = self.lock()?;
+        let view = self.pool(&mut st, now).view(now);
+        let (budget, bank) = plan_run(policy, &view, st.bank, price, now);
+        st.bank = bank;
+        Ok(budget)
+    }
+
+    async fn close_run(&self, paced_calls: u32, _now: DateTime<Utc>) -> Result<(), KeyRingError> {
+        if self.policy.is_some() {
+            self.lock()?.bank.tokens -= f64::from(paced_calls);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -301,49 +231,6 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn fingerprint_hides_the_key() {
-        let k = ApiKey::new("AIzaSyA-very-secret-value-1234567890abc");
-        let dbg = format!("{k:?}");
-        assert!(!dbg.contains("secret"), "{dbg}");
-        assert!(dbg.starts_with("ApiKey(key-"));
-        assert_eq!(k.fingerprint().as_str().len(), "key-".len() + 12);
-        assert_ne!(Fingerprint::of("a"), Fingerprint::of("b"));
-    }
-
-    #[test]
-    fn reset_is_next_la_midnight_across_dst() {
-        // Ordinary winter day: PST = UTC-8.
-        assert_eq!(
-            next_pacific_midnight(utc("2026-01-15T12:00:00Z")),
-            utc("2026-01-16T08:00:00Z")
-        );
-        // Spring forward (2026-03-08, a 23-hour day): midnight of the 9th is PDT = UTC-7.
-        assert_eq!(
-            next_pacific_midnight(utc("2026-03-08T09:30:00Z")),
-            utc("2026-03-09T07:00:00Z")
-        );
-        // Just before the local midnight that starts the change day (still PST).
-        assert_eq!(
-            next_pacific_midnight(utc("2026-03-08T07:59:59Z")),
-            utc("2026-03-08T08:00:00Z")
-        );
-        // Fall back (2026-11-01, a 25-hour day): midnight of the 2nd is PST = UTC-8.
-        assert_eq!(
-            next_pacific_midnight(utc("2026-11-01T08:00:00Z")),
-            utc("2026-11-02T08:00:00Z")
-        );
-        assert_eq!(
-            next_pacific_midnight(utc("2026-11-01T06:59:59Z")),
-            utc("2026-11-01T07:00:00Z")
-        );
-        // Exactly at midnight the next reset is a day later.
-        assert_eq!(
-            next_pacific_midnight(utc("2026-07-01T07:00:00Z")),
-            utc("2026-07-02T07:00:00Z")
-        );
     }
 
     #[tokio::test]

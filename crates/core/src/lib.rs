@@ -6,10 +6,14 @@
 //! behind the same traits.
 
 pub mod budget;
+#[cfg(feature = "fakes")]
+pub mod fakes;
 pub mod feed;
 pub mod fetch;
+pub mod key;
 pub mod key_source;
 pub mod keys;
+pub mod pacific;
 pub mod quota;
 pub mod redact;
 pub mod source;
@@ -17,16 +21,17 @@ pub mod store;
 pub mod text;
 pub mod video;
 
-pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, PoolView, RunBudget};
+pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, RunBudget};
 pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
+pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
-pub use keys::{Acquired, ApiKey, Fingerprint, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
-pub use quota::{KeyState, ProjectName, ProjectReport};
-pub use source::{SearchPage, SearchRequest, SourceError, VideoSource};
+pub use keys::{Acquired, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
+pub use quota::{KeyState, PoolView, ProjectReport};
+pub use source::{SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
 pub use store::{
-    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, SweepCut, SweepMarks,
-    UpsertOutcome, VideoStore,
+    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, SweepCut,
+    SweepMarks, UpsertOutcome, VideoStore,
 };
 pub use video::{
     LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video, VideoId, VideoIdError,

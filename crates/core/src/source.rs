@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::keys::ApiKey;
+use crate::key::ApiKey;
 use crate::video::{Topic, Video};
 
 /// One `search.list` call: `part=snippet&type=video&order=date` are implied.
@@ -94,12 +94,19 @@ impl SourceError {
     }
 }
 
+/// What one search came to, and how many HTTP attempts it took (each is quota spent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOutcome {
+    pub result: Result<SearchPage, SourceError>,
+    pub attempts: u32,
+}
+
 /// Where videos come from. Implementations retry transient failures themselves and report
-/// each HTTP attempt through `attempts` so the caller can count quota honestly.
+/// each HTTP attempt so the caller can count quota honestly.
 pub trait VideoSource: Send + Sync {
     fn search(
         &self,
         req: &SearchRequest,
         key: &ApiKey,
-    ) -> impl Future<Output = (Result<SearchPage, SourceError>, u32)> + Send;
+    ) -> impl Future<Output = SearchOutcome> + Send;
 }

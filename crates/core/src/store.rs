@@ -147,6 +147,25 @@ pub struct FetchState {
     pub last_summary: Option<serde_json::Value>,
 }
 
+/// Who holds a topic's lease: one per run, so that a run which outlived its lease can neither
+/// save its state nor release another run's lease.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeaseOwner(String);
+
+impl LeaseOwner {
+    /// A fresh owner for one run.
+    pub fn for_run() -> Self {
+        Self(format!("run-{:016x}", fastrand::u64(..)))
+    }
+    /// An owner of a given name (tests, and owners read back from storage).
+    pub fn named(name: &str) -> Self {
+        Self(name.to_owned())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseOutcome {
     Acquired,
@@ -162,7 +181,7 @@ pub trait FetchStateStore: Send + Sync {
     fn acquire_lease(
         &self,
         topic: &Topic,
-        owner: &str,
+        owner: &LeaseOwner,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> impl Future<Output = Result<LeaseOutcome, StoreError>> + Send;
@@ -171,13 +190,13 @@ pub trait FetchStateStore: Send + Sync {
     fn save(
         &self,
         topic: &Topic,
-        owner: &str,
+        owner: &LeaseOwner,
         state: &FetchState,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Releases the lease if `owner` still holds it; a lease already taken over is left alone.
     fn release(
         &self,
         topic: &Topic,
-        owner: &str,
+        owner: &LeaseOwner,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

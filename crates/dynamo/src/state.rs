@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, TimeZone, Utc};
 use tracing::instrument;
-use tubefeed_core::{FetchState, FetchStateStore, LeaseOutcome, StoreError, Topic};
+use tubefeed_core::{FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, Topic};
 
 use crate::DynamoStore;
 use crate::error::{build_error, condition_failed, sdk_error};
@@ -43,13 +43,13 @@ impl FetchStateStore for DynamoStore {
     async fn acquire_lease(
         &self,
         topic: &Topic,
-        owner: &str,
+        owner: &LeaseOwner,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> Result<LeaseOutcome, StoreError> {
         let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(5));
         let mut item = Self::lease_key(topic);
-        item.insert("owner".into(), s(owner));
+        item.insert("owner".into(), s(owner.as_str()));
         item.insert("lease_until_ms".into(), n(expires.timestamp_millis()));
         // DynamoDB's TTL deletes forgotten leases eventually (it is lazy, so never rely on it
         // for correctness: the condition below is what honours expiry).
@@ -64,7 +64,7 @@ impl FetchStateStore for DynamoStore {
             )
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":now", n(now.timestamp_millis()))
-            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":me", s(owner.as_str()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
@@ -121,14 +121,19 @@ impl FetchStateStore for DynamoStore {
     }
 
     #[instrument(skip(self, state), fields(table = %self.table))]
-    async fn save(&self, topic: &Topic, owner: &str, state: &FetchState) -> Result<(), StoreError> {
+    async fn save(
+        &self,
+        topic: &Topic,
+        owner: &LeaseOwner,
+        state: &FetchState,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::lease_key(topic)))
             .condition_expression("#owner = :me")
             .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":me", s(owner.as_str()))
             .build()
             .map_err(|e| build_error("ConditionCheck", e))?;
         let mut item = HashMap::from([
@@ -170,7 +175,7 @@ impl FetchStateStore for DynamoStore {
     }
 
     #[instrument(skip(self), fields(table = %self.table))]
-    async fn release(&self, topic: &Topic, owner: &str) -> Result<(), StoreError> {
+    async fn release(&self, topic: &Topic, owner: &LeaseOwner) -> Result<(), StoreError> {
         let res = self
             .client
             .delete_item()
@@ -178,7 +183,7 @@ impl FetchStateStore for DynamoStore {
             .set_key(Some(Self::lease_key(topic)))
             .condition_expression("#owner = :me")
             .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":me", s(owner))
+            .expression_attribute_values(":me", s(owner.as_str()))
             .send()
             .await;
         match res {

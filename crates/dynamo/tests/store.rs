@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use tubefeed_core::{
-    FetchState, FetchStateStore, Gap, LeaseOutcome, StoreError, Topic, Video, VideoId, VideoStore,
+    FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, Topic, Video, VideoId,
+    VideoStore,
 };
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
@@ -100,17 +101,22 @@ async fn leases_exclude_and_expire() {
     let s = store().await;
     let topic = Topic::parse("cricket").unwrap();
     let ttl = Duration::from_secs(60);
+    let (a, b, c) = (
+        LeaseOwner::named("a"),
+        LeaseOwner::named("b"),
+        LeaseOwner::named("c"),
+    );
     assert_eq!(
-        s.acquire_lease(&topic, "a", t(0), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &a, t(0), ttl).await.unwrap(),
         LeaseOutcome::Acquired
     );
     assert_eq!(
-        s.acquire_lease(&topic, "b", t(10), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &b, t(10), ttl).await.unwrap(),
         LeaseOutcome::Held { until: t(60) }
     );
     // The holder may renew.
     assert_eq!(
-        s.acquire_lease(&topic, "a", t(20), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &a, t(20), ttl).await.unwrap(),
         LeaseOutcome::Acquired
     );
 
@@ -122,10 +128,10 @@ async fn leases_exclude_and_expire() {
         }),
         ..Default::default()
     };
-    s.save(&topic, "a", &state).await.unwrap();
+    s.save(&topic, &a, &state).await.unwrap();
     assert_eq!(s.load(&topic).await.unwrap(), state);
     assert_eq!(
-        s.save(&topic, "b", &FetchState::default()).await,
+        s.save(&topic, &b, &FetchState::default()).await,
         Err(StoreError::LeaseLost)
     );
     assert_eq!(
@@ -136,21 +142,21 @@ async fn leases_exclude_and_expire() {
 
     // After expiry another run takes over, and the old holder can neither save nor release it.
     assert_eq!(
-        s.acquire_lease(&topic, "b", t(81), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &b, t(81), ttl).await.unwrap(),
         LeaseOutcome::Acquired
     );
     assert_eq!(
-        s.save(&topic, "a", &FetchState::default()).await,
+        s.save(&topic, &a, &FetchState::default()).await,
         Err(StoreError::LeaseLost)
     );
-    s.release(&topic, "a").await.unwrap();
+    s.release(&topic, &a).await.unwrap();
     assert!(matches!(
-        s.acquire_lease(&topic, "c", t(90), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &c, t(90), ttl).await.unwrap(),
         LeaseOutcome::Held { .. }
     ));
-    s.release(&topic, "b").await.unwrap();
+    s.release(&topic, &b).await.unwrap();
     assert_eq!(
-        s.acquire_lease(&topic, "c", t(91), ttl).await.unwrap(),
+        s.acquire_lease(&topic, &c, t(91), ttl).await.unwrap(),
         LeaseOutcome::Acquired
     );
 }
@@ -347,4 +353,18 @@ async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
         .unwrap()
         .videos;
     assert_eq!(found, vec![retimed]);
+}
+
+/// The store contract every implementation keeps (crates/core/src/fakes/contract.rs), on
+/// DynamoDB Local: the in-memory fake's tests run the same functions.
+#[tokio::test]
+async fn the_store_contract_holds_on_dynamodb() {
+    let now = t(0);
+    let s = store().await;
+    tubefeed_core::fakes::contract::video_store(&s, &Topic::parse("contract-a").unwrap(), now)
+        .await;
+    tubefeed_core::fakes::contract::state_store(&s, &Topic::parse("contract-b").unwrap(), now)
+        .await;
+    tubefeed_core::fakes::contract::feed_reader(&s, &Topic::parse("contract-c").unwrap(), now)
+        .await;
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::SecondsFormat;
 use tracing::{debug, warn};
-use tubefeed_core::{ApiKey, SearchPage, SearchRequest, SourceError, VideoSource};
+use tubefeed_core::{ApiKey, SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
 
 pub use errors::classify_error;
 pub use parse::parse_search_page;
@@ -195,11 +195,7 @@ impl YouTubeClient {
 
 impl VideoSource for YouTubeClient {
     /// Returns the page (or the final error) and how many HTTP attempts it took.
-    async fn search(
-        &self,
-        req: &SearchRequest,
-        key: &ApiKey,
-    ) -> (Result<SearchPage, SourceError>, u32) {
+    async fn search(&self, req: &SearchRequest, key: &ApiKey) -> SearchOutcome {
         let attempts = AtomicU32::new(0);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.min_backoff)
@@ -218,6 +214,9 @@ impl VideoSource for YouTubeClient {
             warn!(target: "tubefeed::youtube", key = %key.fingerprint(), error = %e, retry_in_ms = after.as_millis() as u64, "retrying search.list")
         })
         .await;
-        (result, attempts.load(Ordering::Relaxed))
+        SearchOutcome {
+            result,
+            attempts: attempts.load(Ordering::Relaxed),
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use tubefeed_core::{ApiKey, SearchRequest, SourceError, Topic, VideoSource};
+use tubefeed_core::{ApiKey, SearchOutcome, SearchRequest, SourceError, Topic, VideoSource};
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, FaultPlan, NewVideo, QuotaErrorShape, SimConfig, SimHandle};
 
@@ -59,7 +59,10 @@ async fn pages_through_the_simulator_and_decodes_titles() {
         chrono::Duration::seconds(1),
     );
     let c = client(&s.base_url, Duration::from_secs(5));
-    let (page, attempts) = c.search(&req(), &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page,
+        attempts,
+    } = c.search(&req(), &ApiKey::new(KEY)).await;
     let page = page.unwrap();
     assert_eq!(attempts, 1);
     assert_eq!(page.videos.len(), 50);
@@ -68,7 +71,10 @@ async fn pages_through_the_simulator_and_decodes_titles() {
         page_token: page.next_page_token.clone(),
         ..req()
     };
-    let (page2, _) = c.search(&next, &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page2,
+        attempts: _,
+    } = c.search(&next, &ApiKey::new(KEY)).await;
     let page2 = page2.unwrap();
     assert_eq!(page2.videos.len(), 11);
     assert_eq!(page2.next_page_token, None);
@@ -83,7 +89,10 @@ async fn retries_5xx_a_bounded_number_of_times() {
         ..Default::default()
     });
     let c = client(&s.base_url, Duration::from_secs(5));
-    let (page, attempts) = c.search(&req(), &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page,
+        attempts,
+    } = c.search(&req(), &ApiKey::new(KEY)).await;
     assert!(page.is_ok(), "{page:?}");
     assert_eq!(attempts, 3, "two 503s, then success");
 
@@ -91,7 +100,10 @@ async fn retries_5xx_a_bounded_number_of_times() {
         server_error_after_calls: Some(0),
         ..Default::default()
     });
-    let (page, attempts) = c.search(&req(), &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page,
+        attempts,
+    } = c.search(&req(), &ApiKey::new(KEY)).await;
     assert!(
         matches!(page, Err(SourceError::Server { status: 503, .. })),
         "{page:?}"
@@ -107,7 +119,10 @@ async fn timeouts_are_typed_and_retried() {
         ..Default::default()
     });
     let c = client(&s.base_url, Duration::from_millis(100));
-    let (page, attempts) = c.search(&req(), &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page,
+        attempts,
+    } = c.search(&req(), &ApiKey::new(KEY)).await;
     assert_eq!(page, Err(SourceError::Timeout(Duration::from_millis(100))));
     assert_eq!(attempts, 3);
 }
@@ -119,7 +134,10 @@ async fn malformed_bodies_are_typed_and_not_retried() {
         malformed_after_calls: Some(0),
         ..Default::default()
     });
-    let (page, attempts) = client(&s.base_url, Duration::from_secs(5))
+    let SearchOutcome {
+        result: page,
+        attempts,
+    } = client(&s.base_url, Duration::from_secs(5))
         .search(&req(), &ApiKey::new(KEY))
         .await;
     assert!(matches!(page, Err(SourceError::Malformed(_))), "{page:?}");
@@ -136,12 +154,21 @@ async fn key_errors_are_classified_and_never_show_the_key() {
     .await;
     let c = client(&s.base_url, Duration::from_secs(5));
     s.control().set_key_calls_left(KEY, 0);
-    let (r, _) = c.search(&req(), &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: r,
+        attempts: _,
+    } = c.search(&req(), &ApiKey::new(KEY)).await;
     assert!(matches!(r, Err(SourceError::QuotaExhausted(_))), "{r:?}");
     let secret = "AIzaSy-not-a-real-key-0123456789abcdef";
-    let (r, _) = c.search(&req(), &ApiKey::new(secret)).await;
+    let SearchOutcome {
+        result: r,
+        attempts: _,
+    } = c.search(&req(), &ApiKey::new(secret)).await;
     assert_eq!(r, Err(SourceError::InvalidKey));
-    let (r, _) = c.search(&req(), &ApiKey::new("disabled-key-value")).await;
+    let SearchOutcome {
+        result: r,
+        attempts: _,
+    } = c.search(&req(), &ApiKey::new("disabled-key-value")).await;
     assert!(
         matches!(&r, Err(SourceError::ApiNotEnabled(m)) if !m.contains("disabled-key-value")),
         "{r:?}"
@@ -149,7 +176,10 @@ async fn key_errors_are_classified_and_never_show_the_key() {
 
     // A transport failure: reqwest errors carry the URL, and the URL carries the key.
     let dead = client("http://127.0.0.1:9/youtube/v3", Duration::from_secs(2));
-    let (r, _) = dead.search(&req(), &ApiKey::new(secret)).await;
+    let SearchOutcome {
+        result: r,
+        attempts: _,
+    } = dead.search(&req(), &ApiKey::new(secret)).await;
     let text = format!(
         "{:?} {}",
         r,
@@ -178,7 +208,10 @@ async fn date_bounds_are_sent_inclusive_with_a_zone() {
         published_before: Some(now - chrono::Duration::seconds(1)),
         ..req()
     };
-    let (page, _) = c.search(&r, &ApiKey::new(KEY)).await;
+    let SearchOutcome {
+        result: page,
+        attempts: _,
+    } = c.search(&r, &ApiKey::new(KEY)).await;
     let got: Vec<String> = page
         .unwrap()
         .videos

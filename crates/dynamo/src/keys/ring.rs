@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, info, warn};
 use tubefeed_core::budget::{BudgetPolicy, PollPrice, RunBudget, plan_run};
 use tubefeed_core::key_source::key_list_version;
-use tubefeed_core::keys::{next_pacific_midnight, pacific_day};
+use tubefeed_core::pacific::{next_pacific_midnight, pacific_day};
 use tubefeed_core::quota::{Layout, Pool, layout_version, rate_limit_rest, surprise};
 use tubefeed_core::{
     Acquired, ApiKey, Fingerprint, KeyOutcome, KeyPoolCounts, KeyRing, KeyRingError, KeySource,

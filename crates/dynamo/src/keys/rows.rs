@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
-use tubefeed_core::keys::pacific_day;
+use tubefeed_core::pacific::pacific_day;
 use tubefeed_core::quota::{
     KeyMarks, Layout, Learned, Pool, ProjectId, ProjectPlan, ProjectUse, RestReason,
 };

@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let upstream = bare.trim_start_matches("http://").to_owned();
     let proxy = format!(
         "http://127.0.0.1:{}",
-        tubefeed_benchtools::latency_proxy(upstream, DELAY).await?
+        tubefeed_bench::latency_proxy(upstream, DELAY).await?
     );
     let topic = Topic::parse("cricket")?;
     let base = Utc

@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match tubefeed_benchtools::latency_proxy(upstream, Duration::from_millis(delay)).await {
+    match tubefeed_bench::latency_proxy(upstream, Duration::from_millis(delay)).await {
         Ok(port) => {
             println!("127.0.0.1:{port}");
             std::future::pending::<()>().await;

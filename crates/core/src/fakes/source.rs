@@ -1,0 +1,227 @@
+//! A small YouTube in memory: `search.list` over videos with a publication and an indexing
+//! time, newest first, in pages with tokens, never past the ~500-result cap, and quota per key.
+//! Far simpler than the simulator (which speaks HTTP and Google's error bodies): what the
+//! fetch logic needs, in microseconds.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::key::ApiKey;
+use crate::source::{SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
+use crate::video::{Topic, Video, VideoId};
+
+/// A video as the fake knows it: found by its topic once `indexed_at` has passed.
+#[derive(Debug, Clone)]
+pub struct SourceVideo {
+    pub topic: Topic,
+    pub video: Video,
+    pub indexed_at: DateTime<Utc>,
+}
+
+struct Inner {
+    now: DateTime<Utc>,
+    videos: Vec<SourceVideo>,
+    result_cap: usize,
+    repeat_across_pages: bool,
+    calls_left: HashMap<String, u32>,
+    invalid: HashSet<String>,
+    calls: HashMap<String, u64>,
+    seq: u64,
+}
+
+#[derive(Clone)]
+pub struct MemSource {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MemSource {
+    /// Empty, its clock at `now`, a 500-result cap, unlimited keys.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Inner {
+                now,
+                videos: Vec::new(),
+                result_cap: 500,
+                repeat_across_pages: false,
+                calls_left: HashMap::new(),
+                invalid: HashSet::new(),
+                calls: HashMap::new(),
+                seq: 0,
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.lock().now
+    }
+
+    pub fn advance(&self, d: Duration) {
+        self.lock().now += d;
+    }
+
+    /// Every page after the first starts with the last video of the page before, as YouTube's
+    /// pages sometimes do.
+    pub fn repeat_across_pages(&self, on: bool) {
+        self.lock().repeat_across_pages = on;
+    }
+
+    /// A video of `topic` published at `at` and searchable from `indexed_at`.
+    pub fn add_indexed_at(
+        &self,
+        topic: &str,
+        at: DateTime<Utc>,
+        indexed_at: DateTime<Utc>,
+    ) -> VideoId {
+        let mut inner = self.lock();
+        inner.seq += 1;
+        let id = VideoId::parse(&format!("m{:010}", inner.seq)).unwrap_or_else(|_| unreachable!());
+        let topic = Topic::parse(topic).unwrap_or_else(|_| unreachable!("test topics are valid"));
+        let video = Video {
+            id: id.clone(),
+            title: format!("{topic} video {}", inner.seq),
+            description: String::new(),
+            published_at: at,
+            channel_id: format!("UCfake{:02}", inner.seq % 7),
+            channel_title: "Fake channel".into(),
+            thumbnails: Default::default(),
+            live_broadcast_content: Default::default(),
+        };
+        inner.videos.push(SourceVideo {
+            topic,
+            video,
+            indexed_at,
+        });
+        id
+    }
+
+    /// A video searchable as soon as it is published.
+    pub fn add(&self, topic: &str, at: DateTime<Utc>) -> VideoId {
+        self.add_indexed_at(topic, at, at)
+    }
+
+    /// `n` videos at `start`, `start + spacing`, …
+    pub fn add_burst(
+        &self,
+        topic: &str,
+        n: usize,
+        start: DateTime<Utc>,
+        spacing: Duration,
+    ) -> Vec<VideoId> {
+        (0..n)
+            .map(|i| {
+                self.add(
+                    topic,
+                    start + spacing * i32::try_from(i).unwrap_or(i32::MAX),
+                )
+            })
+            .collect()
+    }
+
+    /// `key` may make `n` more calls; after that YouTube refuses it for quota.
+    pub fn set_calls_left(&self, key: &str, n: u32) {
+        self.lock().calls_left.insert(key.to_owned(), n);
+    }
+
+    /// YouTube does not know `key`.
+    pub fn make_invalid(&self, key: &str) {
+        self.lock().invalid.insert(key.to_owned());
+    }
+
+    /// Calls made with `key`, refused ones included.
+    pub fn calls_of(&self, key: &str) -> u64 {
+        self.lock().calls.get(key).copied().unwrap_or(0)
+    }
+
+    /// Every call made.
+    pub fn calls(&self) -> u64 {
+        self.lock().calls.values().sum()
+    }
+
+    /// Every video of `topic`, found or not yet.
+    pub fn all(&self, topic: &str) -> Vec<Video> {
+        self.lock()
+            .videos
+            .iter()
+            .filter(|v| v.topic.as_str() == topic)
+            .map(|v| v.video.clone())
+            .collect()
+    }
+}
+
+impl Inner {
+    fn admit(&mut self, key: &str) -> Result<(), SourceError> {
+        *self.calls.entry(key.to_owned()).or_insert(0) += 1;
+        if self.invalid.contains(key) {
+            return Err(SourceError::InvalidKey);
+        }
+        if let Some(left) = self.calls_left.get_mut(key) {
+            if *left == 0 {
+                return Err(SourceError::QuotaExhausted("quotaExceeded".into()));
+            }
+            *left -= 1;
+        }
+        Ok(())
+    }
+
+    fn page(&self, req: &SearchRequest) -> Result<SearchPage, SourceError> {
+        let mut found: Vec<&SourceVideo> = self
+            .videos
+            .iter()
+            .filter(|v| v.topic == req.q && v.indexed_at <= self.now)
+            .filter(|v| {
+                req.published_after
+                    .is_none_or(|a| v.video.published_at >= a)
+            })
+            .filter(|v| {
+                req.published_before
+                    .is_none_or(|b| v.video.published_at <= b)
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            (b.video.published_at, &b.video.id).cmp(&(a.video.published_at, &a.video.id))
+        });
+        found.truncate(self.result_cap);
+        let start: usize = match &req.page_token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| SourceError::BadRequest {
+                reason: "invalidPageToken".into(),
+                message: "bad token".into(),
+            })?,
+        };
+        let size = usize::from(req.max_results.max(1));
+        let end = (start + size).min(found.len());
+        let videos: Vec<Video> = found[start.min(end)..end]
+            .iter()
+            .map(|v| v.video.clone())
+            .collect();
+        let step = if self.repeat_across_pages {
+            size - 1
+        } else {
+            size
+        };
+        let next = (end < found.len()).then(|| (start + step.max(1)).to_string());
+        Ok(SearchPage {
+            raw_items: videos.len(),
+            videos,
+            next_page_token: next,
+            skipped_items: 0,
+        })
+    }
+}
+
+impl VideoSource for MemSource {
+    async fn search(&self, req: &SearchRequest, key: &ApiKey) -> SearchOutcome {
+        let mut inner = self.lock();
+        let result = inner.admit(key.expose()).and_then(|()| inner.page(req));
+        SearchOutcome {
+            result,
+            attempts: 1,
+        }
+    }
+}

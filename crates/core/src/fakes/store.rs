@@ -1,0 +1,209 @@
+//! The store in memory: videos by id, listed per topic; fetch state; leases.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, Order};
+use crate::store::{
+    FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, UpsertOutcome, VideoStore,
+};
+use crate::text::{index_words, matches};
+use crate::video::{Topic, Video, VideoId};
+
+#[derive(Default)]
+struct Inner {
+    /// (topic, id) → video.
+    videos: BTreeMap<(Topic, VideoId), Video>,
+    /// (topic, id) → when it was first stored.
+    first_stored: HashMap<(Topic, VideoId), DateTime<Utc>>,
+    states: HashMap<Topic, FetchState>,
+    leases: HashMap<Topic, (LeaseOwner, DateTime<Utc>)>,
+}
+
+/// Cheap to clone: clones share the data, as clones of the DynamoDB adapter share the table.
+#[derive(Clone, Default)]
+pub struct MemStore {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MemStore {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// When each video of `topic` was first stored (the `now` of the upsert that brought it).
+    pub fn first_stored(&self, topic: &Topic) -> HashMap<VideoId, DateTime<Utc>> {
+        self.lock()
+            .first_stored
+            .iter()
+            .filter(|((t, _), _)| t == topic)
+            .map(|((_, id), at)| (id.clone(), *at))
+            .collect()
+    }
+
+    /// The videos stored under `topic`, newest first.
+    pub fn videos(&self, topic: &Topic) -> Vec<Video> {
+        let mut v: Vec<Video> = self
+            .lock()
+            .videos
+            .iter()
+            .filter(|((t, _), _)| t == topic)
+            .map(|(_, v)| v.clone())
+            .collect();
+        v.sort_by(|a, b| (b.published_at, &b.id).cmp(&(a.published_at, &a.id)));
+        v
+    }
+}
+
+impl VideoStore for MemStore {
+    async fn upsert(
+        &self,
+        topic: &Topic,
+        videos: &[Video],
+        now: DateTime<Utc>,
+    ) -> Result<UpsertOutcome, StoreError> {
+        let mut out = UpsertOutcome::default();
+        let mut inner = self.lock();
+        for v in videos {
+            let key = (topic.clone(), v.id.clone());
+            match inner.videos.insert(key.clone(), v.clone()) {
+                None => {
+                    inner.first_stored.insert(key, now);
+                    out.new += 1;
+                }
+                Some(old) if old == *v => out.unchanged += 1,
+                Some(_) => out.updated += 1,
+            }
+        }
+        out.write_requests = usize::from(out.new + out.updated > 0);
+        Ok(out)
+    }
+}
+
+impl FetchStateStore for MemStore {
+    async fn acquire_lease(
+        &self,
+        topic: &Topic,
+        owner: &LeaseOwner,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Result<LeaseOutcome, StoreError> {
+        let mut inner = self.lock();
+        if let Some((holder, until)) = inner.leases.get(topic) {
+            if holder != owner && *until > now {
+                return Ok(LeaseOutcome::Held { until: *until });
+            }
+        }
+        let until = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+        inner.leases.insert(topic.clone(), (owner.clone(), until));
+        Ok(LeaseOutcome::Acquired)
+    }
+
+    async fn load(&self, topic: &Topic) -> Result<FetchState, StoreError> {
+        Ok(self.lock().states.get(topic).cloned().unwrap_or_default())
+    }
+
+    async fn save(
+        &self,
+        topic: &Topic,
+        owner: &LeaseOwner,
+        state: &FetchState,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.leases.get(topic).map(|(o, _)| o) != Some(owner) {
+            return Err(StoreError::LeaseLost);
+        }
+        inner.states.insert(topic.clone(), state.clone());
+        Ok(())
+    }
+
+    async fn release(&self, topic: &Topic, owner: &LeaseOwner) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.leases.get(topic).map(|(o, _)| o) == Some(owner) {
+            inner.leases.remove(topic);
+        }
+        Ok(())
+    }
+}
+
+/// A cursor is the last item's `(published_at, id)`, as DynamoDB's is the last item's key.
+fn position(v: &Video) -> Cursor {
+    Cursor {
+        key: BTreeMap::from([
+            ("at".to_owned(), v.published_at.to_rfc3339()),
+            ("id".to_owned(), v.id.to_string()),
+        ]),
+        driver: None,
+    }
+}
+
+fn after_cursor(v: &Video, c: &Cursor, order: Order) -> Result<bool, StoreError> {
+    let at = c
+        .key
+        .get("at")
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or(StoreError::InvalidCursor("not a position of this store"))?
+        .with_timezone(&Utc);
+    let id = c.key.get("id").map(String::as_str).unwrap_or_default();
+    let key = (v.published_at, v.id.as_str());
+    Ok(match order {
+        Order::Desc => key < (at, id),
+        Order::Asc => key > (at, id),
+    })
+}
+
+impl FeedReader for MemStore {
+    async fn page(&self, q: &FeedQuery, start: Option<&Cursor>) -> Result<FeedPage, StoreError> {
+        let mut all = self.videos(&q.topic);
+        if q.order == Order::Asc {
+            all.reverse();
+        }
+        let mut picked = Vec::new();
+        for v in all {
+            let in_window = q.published_after.is_none_or(|a| v.published_at >= a)
+                && q.published_before.is_none_or(|b| v.published_at <= b);
+            let channel = q.channel_id.as_ref().is_none_or(|c| *c == v.channel_id);
+            let words =
+                q.terms.is_empty() || matches(&index_words(&v.title, &v.description), &q.terms);
+            let after = match start {
+                Some(c) => after_cursor(&v, c, q.order)?,
+                None => true,
+            };
+            if in_window && channel && words && after {
+                picked.push(v);
+            }
+            if picked.len() > usize::from(q.limit) {
+                break;
+            }
+        }
+        let next = (picked.len() > usize::from(q.limit)).then(|| {
+            picked.truncate(usize::from(q.limit));
+            picked.last().map(position)
+        });
+        Ok(FeedPage {
+            videos: picked,
+            next: next.flatten(),
+            read_units: 0.0,
+        })
+    }
+
+    async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
+        Ok(self
+            .lock()
+            .videos
+            .iter()
+            .find(|((_, vid), _)| vid == id)
+            .map(|(_, v)| v.clone()))
+    }
+
+    async fn fetch_states(&self, topics: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {
+        let inner = self.lock();
+        Ok(topics
+            .iter()
+            .map(|t| (t.clone(), inner.states.get(t).cloned().unwrap_or_default()))
+            .collect())
+    }
+}

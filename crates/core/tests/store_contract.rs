@@ -1,0 +1,18 @@
+//! The store contract (crates/core/src/fakes/contract.rs) on the in-memory fake; the DynamoDB
+//! adapter's tests run the same functions on DynamoDB Local, so the fake cannot drift.
+
+use chrono::{TimeZone, Utc};
+use tubefeed_core::Topic;
+use tubefeed_core::fakes::{MemStore, contract};
+
+#[tokio::test]
+async fn the_store_contract_holds_on_the_fake() {
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .unwrap();
+    let s = MemStore::default();
+    contract::video_store(&s, &Topic::parse("contract-a").unwrap(), now).await;
+    contract::state_store(&s, &Topic::parse("contract-b").unwrap(), now).await;
+    contract::feed_reader(&s, &Topic::parse("contract-c").unwrap(), now).await;
+}
