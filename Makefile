@@ -1,13 +1,18 @@
-# tubefeed — see README.md. Every target installs what it needs into .local/.
+# tubefeed — see README.md. Every target installs what it needs into .local/ (scripts/bootstrap.sh).
 SHELL := /bin/bash
 
-.PHONY: test bench dev build fmt lint tools clean-local
+.PHONY: check test bench dev build fmt lint tools clean-local
+
+## The minute-to-minute loop: formatting, clippy, and the unit and fake-backed tests (no Java,
+## no network, no services).
+check:
+	scripts/check.sh
 
 ## Every test from a fresh clone (installs DynamoDB Local and moto, starts and stops them).
 test:
 	scripts/test.sh
 
-## The benchmarks; prints a table of figures.
+## The benchmarks; prints tables of figures.
 bench:
 	scripts/bench.sh
 
@@ -22,13 +27,14 @@ build:
 fmt:
 	cargo fmt --all
 
+## fmt --check, clippy -D warnings, shellcheck on every script, the size rules (scripts/sizes.py).
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/lint.sh
 
-## Install the local tools (DynamoDB Local, moto, cargo-lambda, SAM CLI) without running anything.
+## Install every local tool (DynamoDB Local, moto, cargo-deny, cargo-lambda, SAM CLI, chromium,
+## wrk, shellcheck) without running anything.
 tools:
-	scripts/bootstrap.sh --lambda
+	scripts/bootstrap.sh all
 
 clean-local:
 	rm -rf .local

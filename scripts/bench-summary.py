@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make bench`'s last step: turns every table of target/bench/bench.md into JSON
 (target/bench/figures.json: one object per section, its rows keyed by column) and prints one
-summary table of the headline figures. Prints what it found; never fails on a threshold."""
+summary table of the headline figures. Prints what it found; never fails on a threshold.
+With --divan, turns divan's results on stdin into a markdown table (bench.sh's micro-benchmarks)."""
 import json
 import re
 import sys
@@ -28,7 +29,27 @@ def find(data, prefix):
     return next((s["rows"] for s in data if s["section"].startswith(prefix)), [])
 
 
+def divan_table(text):
+    """Divan's tree of results (stdin) as a markdown table: one row per benchmark."""
+    print("| benchmark | fastest | median | mean | samples |")
+    print("|---|---:|---:|---:|---:|")
+    rows = 0
+    for line in text.splitlines():
+        m = re.match(r"^[├╰]─ (\S+)\s+(.*)$", line)
+        if not m:
+            continue
+        cells = [c.strip() for c in m.group(2).split("│")]
+        if len(cells) >= 5:
+            print(f"| {m.group(1)} | {cells[0]} | {cells[2]} | {cells[3]} | {cells[4]} |")
+            rows += 1
+    if rows == 0:
+        print("| (divan printed no results) | | | | |")
+
+
 def main():
+    if sys.argv[1:] == ["--divan"]:
+        divan_table(sys.stdin.read())
+        return
     md_path, json_path = sys.argv[1], sys.argv[2]
     data = sections(open(md_path, encoding="utf-8").read())
     with open(json_path, "w", encoding="utf-8") as f:
@@ -51,6 +72,8 @@ def main():
         summary.append((f'cold start ready / first answer — {r["function"]}{roots}',
                         f'{r["ready"]} ({r["× bare"]}× bare) / {r["first answer"]}',
                         f'peak RSS {r["peak RSS"]}, bootstrap {r["bootstrap"]}'))
+    for r in find(data, "Micro-benchmarks"):
+        summary.append((f'{r["benchmark"]} (median)', r["median"], "divan, pure hot path"))
     for r in find(data, "Soak"):
         summary.append(("soak: requests, errors, p50 / p99", f'{r["requests"]}, {r["errors (non-2xx/3xx + socket)"]}, '
                         f'{r["p50"]} / {r["p99"]}', f'RSS {r["serve RSS start"]} → {r["serve RSS end"]}'))

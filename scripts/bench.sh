@@ -3,17 +3,14 @@
 # tables of figures. Sizes for the API bench: BENCH_SIZES (default "10000 100000");
 # BENCH_SKIP_QUOTA=1 skips the simulated quota days (one key pool over a day, then the scale
 # table of issue 10: about 15 minutes together).
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$root"
-scripts/bootstrap.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "bench: installing wrk (Debian package) for the HTTP load test" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-  $SUDO apt-get update -qq >/dev/null && $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+scripts/bootstrap.sh services bench
+TUBEFEED_RUN_DIR=$(new_run_dir bench)
+export TUBEFEED_RUN_DIR
+run=$TUBEFEED_RUN_DIR
 
-run="$root/.local/run"; mkdir -p "$run"
 serve_pids=()
 cleanup() {
   for p in "${serve_pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -22,16 +19,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-ddb_port=$(scripts/services.sh free-port)
+ddb_port=$(free_port)
 scripts/services.sh start-ddb "$ddb_port"
 export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export RUST_LOG=${RUST_LOG:-warn}
 
-target="${CARGO_TARGET_DIR:-$root/target}"
-# One build of everything (one feature set, so the dependencies compile once): the bench
-# examples, the CLI, the simulator, both Lambda binaries and the bench tools.
-cargo build --release --bins --examples -p tubefeed-app -p tubefeed -p youtube-sim -p videos-api \
-  -p fetch-videos -p tubefeed-benchtools >&2
+# One build of everything (one feature set, so the dependencies compile once): the benchmark
+# programs (crates/bench), the CLI, the simulator and both Lambda binaries.
+cargo build --release --bins -p tubefeed-bench -p tubefeed -p youtube-sim -p videos-api -p fetch-videos >&2
 
 # Everything printed below is also kept as target/bench/bench.md and, as JSON, in
 # target/bench/figures.json (scripts/bench-summary.py, which also prints the summary table).
@@ -40,35 +35,29 @@ exec 3>&1
 exec > >(tee "$bench_dir/bench.md")
 tee_pid=$!
 echo
-"$target/release/examples/ingest_bench"
+"$target/release/bench-ingest"
 echo
-"$target/release/examples/write_bench"
+"$target/release/bench-write-path"
 echo
-rm -f "$run/bench-tables"
-BENCH_TABLE_FILE="$run/bench-tables" "$target/release/examples/api_bench" ${BENCH_SIZES:-10000 100000}
-if [ -z "${BENCH_SKIP_QUOTA:-}" ] && [ -x "$target/release/examples/quota_day" ]; then
+# shellcheck disable=SC2086 # the sizes are words
+BENCH_TABLE_FILE="$run/bench-tables" "$target/release/bench-api" ${BENCH_SIZES:-10000 100000}
+if [ -z "${BENCH_SKIP_QUOTA:-}" ]; then
   echo
-  "$target/release/examples/quota_day"
+  "$target/release/bench-quota-day"
 fi
+echo
+echo "## Micro-benchmarks of the pure hot paths (divan; median per call)"
+echo
+cargo bench -q -p tubefeed-bench --bench hot_paths 2>/dev/null | python3 scripts/bench-summary.py --divan
 
-# `tubefeed serve` under load on loopback, on the first API bench table.
-# Starts `tubefeed serve` on a free loopback port; sets $base. Not called inside $(...): the
-# server would hold the substitution's output open, and its PID would be lost to a subshell.
-start_serve() { # cache_seconds [table]
-  local log="$run/serve-$1.log" table=${2:-$(awk 'NR==1 {print $2}' "$run/bench-tables")}
+# `tubefeed serve` under load on loopback, on the first API bench table. Sets $base (lib.sh's
+# start_serve); not called inside $(...), which would lose the server's pid to a subshell.
+serve_table() { # cache_seconds [table]
+  local table=${2:-$(awk 'NR==1 {print $2}' "$run/bench-tables")}
   TABLE_NAME="$table" SEARCH_QUERIES=cricket PAGE_TOKEN_SECRET=bench-secret-0123456789-0123456789 API_SEARCH_PER_SECOND=0 \
     API_CACHE_SECONDS="$1" AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1 \
-    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-    "$target/release/tubefeed" serve --addr 127.0.0.1:0 </dev/null >/dev/null 2>"$log" &
-  serve_pids+=($!)
-  base=""
-  for _ in $(seq 100); do
-    base=$(sed -n 's/^tubefeed: serving on //p' "$log")
-    [ -n "$base" ] && return 0
-    sleep 0.1
-  done
-  echo "bench: tubefeed serve did not start; see $log" >&2
-  return 1
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test start_serve "$target/release/tubefeed" "$run/serve-$1.log"
+  serve_pids+=("$serve_pid")
 }
 echo
 echo "## API: tubefeed serve under load (wrk, 2 threads, 32 connections, 10 s, loopback)"
@@ -76,7 +65,7 @@ echo
 echo "| request | requests/s | p50 | p99 |"
 echo "|---|---:|---:|---:|"
 for cache in 0 5; do
-  start_serve "$cache"
+  serve_table "$cache"
   for path in "/videos?limit=20" "/search?q=wicket&limit=20"; do
     out=$(wrk -t2 -c32 -d10s --latency "$base$path")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -94,12 +83,12 @@ echo "emulator); the cached rows show the warm-process path a hot first page tak
 # client waits for a page. The search rows follow one warm-up request (the word counts a warm
 # Lambda remembers).
 latency_rows() { # size table
-  start_serve 0 "$2"
-  local path i times feed50="" p50 p99
+  serve_table 0 "$2"
+  local path times feed50="" p50 p99
   for path in "/videos?limit=20" "/search?q=wicket&limit=20" "/search?q=highl&limit=20" \
     "/search?q=kohli&limit=20" "/search?q=tea+ho&limit=20" "/search?q=wick+bowl&limit=20"; do
     curl -fsS -o /dev/null "$base$path"
-    times=$(for i in $(seq 100); do curl -fsS -o /dev/null -w '%{time_total}\n' "$base$path"; done | sort -n)
+    times=$(for _ in $(seq 100); do curl -fsS -o /dev/null -w '%{time_total}\n' "$base$path"; done | sort -n)
     p50=$(sed -n 50p <<<"$times"); p99=$(sed -n 99p <<<"$times")
     [ -z "$feed50" ] && feed50=$p50
     awk -v n="$1" -v p="$path" -v a="$p50" -v b="$p99" -v f="$feed50" \
@@ -117,19 +106,17 @@ while read -r size table; do latency_rows "$size" "$table"; done <"$run/bench-ta
 # Soak: `tubefeed serve` under load for SOAK_SECONDS while `tubefeed fetch` ingests new videos
 # from the simulator every 3 s. Loopback only; wrk and the fetch loop end by themselves.
 soak_seconds=${SOAK_SECONDS:-60}
-sim_port=$(scripts/services.sh free-port)
-"$target/release/youtube-sim" --port "$sim_port" --topics cricket --rate-per-minute 30 \
-  --backfill-minutes 10 --keys sim-key-1 --daily-calls-per-key 1000000 </dev/null >"$run/soak-sim.log" 2>&1 &
-serve_pids+=($!)
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$sim_port/_sim/state" >/dev/null 2>&1 && break; sleep 0.1; done
+start_sim "$target/release/youtube-sim" "$run/soak-sim.log" --topics cricket --rate-per-minute 30 \
+  --backfill-minutes 10 --keys sim-key-1 --daily-calls-per-key 1000000
+serve_pids+=("$sim_pid")
 soak_table="soak-$$-$RANDOM"
 soak_env=(TABLE_NAME="$soak_table" SEARCH_QUERIES=cricket YOUTUBE_API_KEYS=sim-key-1
-  YOUTUBE_API_BASE_URL="http://127.0.0.1:$sim_port/youtube/v3" YOUTUBE_DAILY_CALLS_PER_KEY=1000000
+  YOUTUBE_API_BASE_URL="$sim/youtube/v3" YOUTUBE_DAILY_CALLS_PER_KEY=1000000
   FETCH_BACKFILL_PAGES=10 AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" AWS_REGION=us-east-1
   AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test RUST_LOG=warn)
 env "${soak_env[@]}" "$target/release/tubefeed" table create >/dev/null
 env "${soak_env[@]}" "$target/release/tubefeed" fetch >/dev/null
-start_serve 1 "$soak_table"
+serve_table 1 "$soak_table"
 serve_pid=${serve_pids[-1]}
 rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
 rss_start=$(rss "$serve_pid")
@@ -174,7 +161,7 @@ env "${api_env[@]}" TABLE_NAME="$first_table" "$target/release/tubefeed" export 
 head -n 500 "$run/export-all.jsonl" >"$run/import-500.jsonl"
 "$target/release/latency-proxy" "127.0.0.1:$ddb_port" 10 >"$run/latency-proxy.addr" &
 serve_pids+=($!)
-for _ in $(seq 50); do [ -s "$run/latency-proxy.addr" ] && break; sleep 0.1; done
+wait_until 10 "the latency proxy" - test -s "$run/latency-proxy.addr"
 proxy_url="http://$(cat "$run/latency-proxy.addr")"
 echo
 echo "## Import: tubefeed import of 500 videos (JSON Lines) into a new table"

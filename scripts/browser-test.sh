@@ -6,55 +6,31 @@
 #   scripts/browser-test.sh           run the tests; screenshots go to target/screenshots/
 #   scripts/browser-test.sh --serve   seed the same data, serve it and wait (Ctrl-C stops all)
 #
-# Needs TUBEFEED_TEST_DYNAMODB (scripts/test.sh sets it). Installs Debian's chromium and the Noto
-# fonts (so Hindi, Japanese and Arabic titles are legible in screenshots) when they are missing.
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# Needs TUBEFEED_TEST_DYNAMODB (scripts/test.sh sets it); chromium, the Noto fonts and the npm
+# packages come from `scripts/bootstrap.sh browser`.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$root"
 : "${TUBEFEED_TEST_DYNAMODB:?set by scripts/test.sh}"
 mode="${1:-test}"
-run="$root/.local/run"; mkdir -p "$run"
+scripts/bootstrap.sh browser
+browser="$root/.local/browser"
+run=$(new_run_dir browser)
 started=$(date +%s)
 
-fonts_missing() {
-  local fonts; fonts=$(fc-list 2>/dev/null || true)
-  for f in "Noto Sans CJK" "Noto Sans Devanagari" "Noto Naskh Arabic" "Noto Color Emoji"; do
-    [[ "$fonts" == *"$f"* ]] || return 0
-  done
-  return 1
-}
-if ! command -v chromium >/dev/null 2>&1 || fonts_missing; then
-  echo "browser-test: installing Debian's chromium and Noto fonts" >&2
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
-  $SUDO apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-core fonts-noto-cjk \
-    fonts-noto-color-emoji >/dev/null
-fi
-browser="$root/.local/browser"
-if ! cmp -s tests/browser/package.json "$browser/package.json" || [ ! -d "$browser/node_modules/axe-core" ]; then
-  mkdir -p "$browser"
-  cp tests/browser/package.json "$browser/"
-  (cd "$browser" && npm install --no-audit --no-fund --silent >/dev/null)
-fi
-
-target="${CARGO_TARGET_DIR:-$root/target}"
 cargo build -q -p tubefeed -p youtube-sim
-pids=()
+sim_pid="" serve_pid=""
 profile_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tubefeed-browser.XXXXXX")
+# shellcheck disable=SC2329 # called by the EXIT trap
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "$sim_pid" "$serve_pid"; do [ -z "$p" ] || kill "$p" 2>/dev/null || true; done
   rm -rf "$profile_tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-port() { scripts/services.sh free-port; }
 
-sim_port=$(port)
-"$target/debug/youtube-sim" --port "$sim_port" --topics cricket,chess --rate-per-minute 0 --backfill-minutes 0 \
-  --keys sim-key-1 --daily-calls-per-key 100000 >"$run/browser-sim.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$sim_port/_sim/state" >/dev/null 2>&1 && break; sleep 0.1; done
-sim="http://127.0.0.1:$sim_port"
+start_sim "$target/debug/youtube-sim" "$run/sim.log" --topics cricket,chess --rate-per-minute 0 --backfill-minutes 0 \
+  --keys sim-key-1 --daily-calls-per-key 100000
 
 # The data: 60 cricket videos of the last hour, then the ones the tests look for — a search target, a title
 # that looks like markup, Arabic (right-to-left channel), Hindi and Japanese titles, a live and an
@@ -63,7 +39,7 @@ sim="http://127.0.0.1:$sim_port"
 curl -fsS -X POST "$sim/_sim/burst" -H 'content-type: application/json' \
   -d '{"topic":"cricket","count":60,"spacing_seconds":60}' >/dev/null
 now=$(curl -fsS "$sim/_sim/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])')
-python3 - "$now" >"$run/browser-videos.jsonl" <<'EOF'
+python3 - "$now" >"$run/videos.jsonl" <<'EOF'
 import datetime as dt, json, sys
 now = dt.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
 def at(minutes): return (now - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -89,7 +65,7 @@ for r in rows: print(json.dumps(r, ensure_ascii=False))
 EOF
 while IFS= read -r body; do
   curl -fsS -X POST "$sim/_sim/videos" -H 'content-type: application/json' --data-binary "$body" >/dev/null
-done <"$run/browser-videos.jsonl"
+done <"$run/videos.jsonl"
 
 # FETCH_LOOKBACK_MINUTES=0: no late sweep, so the fetch the test runs mid-way polls at once.
 export TABLE_NAME="browser-$$-$RANDOM" SEARCH_QUERIES=cricket,chess YOUTUBE_API_KEYS=sim-key-1 \
@@ -98,26 +74,21 @@ export TABLE_NAME="browser-$$-$RANDOM" SEARCH_QUERIES=cricket,chess YOUTUBE_API_
   AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test RUST_LOG=warn
 unset AWS_PROFILE YOUTUBE_API_KEYS_SECRET_ID PAGE_TOKEN_SECRET_ID || true
 "$target/debug/tubefeed" table create >/dev/null
-"$target/debug/tubefeed" fetch >"$run/browser-fetch.json"
-python3 - "$run/browser-fetch.json" <<'EOF' || { echo "browser-test: the first fetch did not store the data:" >&2; cat "$run/browser-fetch.json" >&2; exit 1; }
+"$target/debug/tubefeed" fetch >"$run/fetch.json"
+python3 - "$run/fetch.json" <<'EOF' || { echo "browser-test: the first fetch did not store the data:" >&2; cat "$run/fetch.json" >&2; exit 1; }
 import json, sys
 s = json.load(open(sys.argv[1]))
 new = {t["topic"]: t["new"] for t in s["topics"]}
 sys.exit(0 if s["ok"] and new == {"cricket": 73, "chess": 3} else 1)
 EOF
 
-"$target/debug/tubefeed" serve --addr 127.0.0.1:0 2>"$run/browser-serve.log" &
-pids+=($!)
-url=""
-for _ in $(seq 100); do
-  url=$(sed -n 's/^tubefeed: serving on //p' "$run/browser-serve.log"); [ -n "$url" ] && break; sleep 0.1
-done
-[ -n "$url" ] || { echo "browser-test: tubefeed serve did not start" >&2; cat "$run/browser-serve.log" >&2; exit 1; }
+start_serve "$target/debug/tubefeed" "$run/serve.log"
+url=$base
 
 if [ "$mode" = "--serve" ]; then
   echo "browser-test: dashboard $url/  (simulator $sim; add videos with POST $sim/_sim/videos, then"
   echo "browser-test: run $target/debug/tubefeed fetch with TABLE_NAME=$TABLE_NAME). Ctrl-C stops everything."
-  wait "${pids[@]}"
+  wait "$sim_pid" "$serve_pid"
   exit 0
 fi
 
@@ -127,5 +98,6 @@ mkdir -p "$root/target/screenshots"
 status=0
 SIM_URL="$sim" TUBEFEED_BIN="$target/debug/tubefeed" SCREENSHOTS="$root/target/screenshots" TMPDIR="$profile_tmp" \
   node "$browser/dashboard.mjs" "$url" || status=$?
-echo "browser-test: $(( $(date +%s) - started )) s in all" >&2
+say "$(($(date +%s) - started)) s in all"
+[ "$status" != 0 ] || rm -rf "$run"
 exit $status

@@ -5,10 +5,10 @@
 #   term       SIGTERM to the process group
 #   int-twice  Ctrl-C, and Ctrl-C again while it is stopping (SIGINT to the group, twice)
 #   hup        the terminal goes away (SIGHUP to the group)
-set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 mode=${1:-term}
-case "$mode" in term | int-twice | hup) ;; *) echo "usage: dev-smoke.sh [term|int-twice|hup]" >&2; exit 2 ;; esac
-root="$(cd "$(dirname "$0")/.." && pwd)"
+case "$mode" in term | int-twice | hup) ;; *) die "usage: dev-smoke.sh [term|int-twice|hup]" ;; esac
 work=$(mktemp -d)
 clone="$work/tubefeed"
 git clone -q "$root" "$clone"
@@ -29,8 +29,8 @@ mkdir -p "$clone/.local"
 for t in venv ddb; do
   if [ -e "$root/.local/$t" ]; then ln -s "$root/.local/$t" "$clone/.local/$t"; fi
 done
-port() { "$root/scripts/services.sh" free-port; }
-export DDB_PORT=$(port) SIM_PORT=$(port) LAMBDA_PORT=$(port) FETCH_EVERY=3
+DDB_PORT=$(free_port) SIM_PORT=$(free_port) LAMBDA_PORT=$(free_port)
+export DDB_PORT SIM_PORT LAMBDA_PORT FETCH_EVERY=3
 log="$work/dev.log"
 
 # A session of its own, as a terminal would give it, with every stop signal at its default. A
@@ -59,7 +59,7 @@ stop() {
       ;;
   esac
   for _ in $(seq 300); do
-    ps -eo pgid= | grep -qw -- "$pgid" || break
+    pgrep -g "$pgid" >/dev/null || break
     sleep 0.1
   done
 }
@@ -69,6 +69,7 @@ stop() {
 # lambda runs) by a working directory inside the clone.
 left_behind() {
   local left d cwd
+  # shellcheck disable=SC2009 # pgrep cannot match several fixed strings in the arguments
   left=$(ps -eo pid=,args= | grep -F -e "$clone" -e "-port $DDB_PORT" -e "--port $SIM_PORT" -e "-P $LAMBDA_PORT" |
     grep -v -e grep -e dev-smoke || true)
   for d in /proc/[0-9]*; do
@@ -96,11 +97,11 @@ url=""
 for _ in $(seq 900); do
   url=$(sed -n 's/^dev: API *//p' "$log" | head -n 1)
   [ -n "$url" ] && break
-  kill -0 "$pgid" 2>/dev/null || { echo "dev-smoke: make dev exited early:" >&2; tail -n 30 "$log" >&2; exit 1; }
+  kill -0 "$pgid" 2>/dev/null || { say "make dev exited early:"; tail -n 30 "$log" >&2; exit 1; }
   sleep 1
 done
-[ -n "$url" ] || { echo "dev-smoke: no API URL printed within 900 s" >&2; tail -n 30 "$log" >&2; exit 1; }
-echo "dev-smoke: make dev printed $url" >&2
+[ -n "$url" ] || { say "no API URL printed within 900 s"; tail -n 30 "$log" >&2; exit 1; }
+say "make dev printed $url"
 
 if [ "$mode" = term ]; then
   items=0
@@ -109,14 +110,14 @@ if [ "$mode" = term ]; then
     [ "$items" -gt 0 ] && break
     sleep 1
   done
-  [ "$items" -gt 0 ] || { echo "dev-smoke: the API never served videos" >&2; tail -n 30 "$log" >&2; exit 1; }
-  echo "dev-smoke: the API serves videos" >&2
+  [ "$items" -gt 0 ] || { say "the API never served videos"; tail -n 30 "$log" >&2; exit 1; }
+  say "the API serves videos"
 fi
 
 stop
-grep -q "dev: stopped" "$log" || { echo "dev-smoke: make dev did not report a clean stop" >&2; tail -n 20 "$log" >&2; exit 1; }
+grep -q "dev: stopped" "$log" || { say "make dev did not report a clean stop"; tail -n 20 "$log" >&2; exit 1; }
 left=$(left_behind)
 if [ -n "$left" ]; then
-  echo "dev-smoke: processes left behind:" >&2; echo "$left" >&2; exit 1
+  say "processes left behind:"; echo "$left" >&2; exit 1
 fi
-echo "dev-smoke ($mode): stopped cleanly, nothing left behind" >&2
+say "($mode) stopped cleanly, nothing left behind"

@@ -6,8 +6,8 @@
 #   it started, also when Ctrl-C is pressed again while it stops.
 # Ports: DDB_PORT (8000), SIM_PORT (8085), LAMBDA_PORT (9000); FETCH_EVERY seconds (10).
 # Every server binds 127.0.0.1 (DynamoDB Local has no bind option; it is reached on 127.0.0.1).
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$root"
 
 DDB_PORT=${DDB_PORT:-8000}
@@ -16,9 +16,12 @@ LAMBDA_PORT=${LAMBDA_PORT:-9000}
 FETCH_EVERY=${FETCH_EVERY:-10}
 SEARCH_QUERIES=${SEARCH_QUERIES:-cricket}
 
-scripts/bootstrap.sh --lambda
-export PATH="$root/.local/venv/bin:$PATH"
-run="$root/.local/run"; mkdir -p "$run"
+scripts/bootstrap.sh services lambda
+export PATH="$venv:$PATH"
+# One checkout runs one `make dev` (its ports are fixed): its state folder has a fixed name.
+export TUBEFEED_RUN_DIR="$root/.local/run/dev"
+run=$TUBEFEED_RUN_DIR
+mkdir -p "$run"
 
 pids=()
 # The current wait's job (a sleep or a fetch): bash runs a trap only once its foreground command
@@ -59,7 +62,6 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" AWS_REGION=us-east
 unset AWS_PROFILE YOUTUBE_API_KEYS_SECRET_ID PAGE_TOKEN_SECRET_ID || true
 
 cargo build -q -p tubefeed -p youtube-sim
-target="${CARGO_TARGET_DIR:-$root/target}"
 "$target/debug/tubefeed" table create >&2
 
 if [ -n "${YOUTUBE_API_KEYS:-}" ]; then
@@ -70,6 +72,7 @@ else
   "$target/debug/youtube-sim" --port "$SIM_PORT" --topics "$SEARCH_QUERIES" --rate-per-minute 12 \
     --keys "$YOUTUBE_API_KEYS" --daily-calls-per-key 100000 >"$run/sim.log" 2>&1 &
   pids+=($!)
+  wait_until 30 "the YouTube simulator" "$run/sim.log" http_ok "http://127.0.0.1:$SIM_PORT/_sim/state"
   echo "dev: YouTube simulator on $YOUTUBE_API_BASE_URL" >&2
 fi
 
@@ -78,7 +81,7 @@ env_file="$run/dev.env"
 # older version may be world-readable, and truncating keeps its mode: make it anew.
 rm -f "$env_file"
 (umask 077; : >"$env_file")
-[ "$(stat -c %a "$env_file")" = 600 ] || { echo "dev: could not make $env_file private" >&2; exit 1; }
+[ "$(stat -c %a "$env_file")" = 600 ] || die "could not make $env_file private"
 {
   for v in TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION \
     AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
@@ -90,22 +93,27 @@ rm -f "$env_file"
   echo "PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}"
   echo "RUST_LOG=${RUST_LOG:-info}"
 } >"$env_file"
+# The same settings for a shell (`. .local/run/dev/env.sh`, then `cargo run -p tubefeed -- status`),
+# each value quoted; as private as the file they come from.
+shell_env="$run/env.sh"
+rm -f "$shell_env"
+(umask 077; : >"$shell_env")
+while IFS= read -r line; do
+  printf 'export %s=%q\n' "${line%%=*}" "${line#*=}"
+done <"$env_file" >"$shell_env"
 
 cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$env_file" >"$run/watch.log" 2>&1 &
 pids+=($!)
 
 api="http://127.0.0.1:$LAMBDA_PORT/lambda-url/videos-api"
-echo "dev: building and starting the functions (first build takes a few minutes; log: .local/run/watch.log)" >&2
-for _ in $(seq 1200); do
-  if curl -fsS --max-time 5 -o /dev/null "$api/health" 2>/dev/null; then break; fi
-  sleep 1
-done
+echo "dev: building and starting the functions (first build takes a few minutes; log: .local/run/dev/watch.log)" >&2
+wait_until 1200 "the API function under cargo lambda watch" "$run/watch.log" http_ok "$api/health"
 
 fetch_once() {
   cargo lambda invoke fetch-videos --invoke-address 127.0.0.1 --invoke-port "$LAMBDA_PORT" \
     --data-file "$root/events/scheduled.json" >>"$run/fetch.log" 2>&1 &
   wait_pid=$!
-  wait "$wait_pid" || echo "dev: a fetch failed; see .local/run/fetch.log" >&2
+  wait "$wait_pid" || echo "dev: a fetch failed; see .local/run/dev/fetch.log" >&2
 }
 fetch_once
 echo "dev: API       $api/videos"
