@@ -57,103 +57,114 @@ impl ApiError {
 
 /// RFC 9457 problem details.
 #[derive(Serialize)]
-struct Problem<'a> {
+struct Problem {
     #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
+    kind: &'static str,
+    title: &'static str,
     status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    parameter: Option<&'a str>,
+    parameter: Option<&'static str>,
+}
+
+impl Problem {
+    fn new(status: StatusCode, kind: &'static str, title: &'static str) -> Self {
+        Self {
+            kind,
+            title,
+            status: status.as_u16(),
+            detail: None,
+            parameter: None,
+        }
+    }
+
+    fn detail(self, detail: impl Into<String>) -> Self {
+        Self {
+            detail: Some(detail.into()),
+            ..self
+        }
+    }
+}
+
+impl ApiError {
+    /// What the client is told. Failures of ours are logged here, once, with what the client
+    /// is not told.
+    fn problem(&self) -> Problem {
+        match self {
+            ApiError::BadParam { param, detail } => Problem {
+                parameter: Some(*param),
+                ..Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "/problems/invalid-parameter",
+                    "Invalid parameter",
+                )
+                .detail(format!("{param}: {detail}"))
+            },
+            ApiError::NotFound(what) => {
+                Problem::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found")
+                    .detail(what.clone())
+            }
+            ApiError::MethodNotAllowed => Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "/problems/method-not-allowed",
+                "Method not allowed",
+            )
+            .detail("this API only answers GET, HEAD and OPTIONS"),
+            ApiError::TooManyRequests => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "/problems/too-many-searches",
+                "Too many searches",
+            )
+            .detail("searches are capped per second; try again in a second"),
+            ApiError::TooComplex(e) => {
+                tracing::warn!(error = %e, "the store refused a query as invalid");
+                Problem::new(StatusCode::BAD_REQUEST, "/problems/query-too-complex", "Query too complex")
+                    .detail("the store refused this query as too large; use fewer words in q or fewer filters")
+            }
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %e, "store unavailable");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "/problems/store-unavailable", "Service Unavailable")
+                    .detail(format!(
+                        "the video store cannot be reached right now; try again in {RETRY_AFTER_SECONDS} seconds"
+                    ))
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "request failed");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "about:blank",
+                    "Internal Server Error",
+                )
+            }
+        }
+    }
+
+    /// Seconds to wait before trying again, for the answers where trying again helps.
+    fn retry_after(&self) -> Option<u32> {
+        match self {
+            ApiError::Unavailable(_) => Some(RETRY_AFTER_SECONDS),
+            ApiError::TooManyRequests => Some(1),
+            _ => None,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, kind, title, detail, parameter) = match &self {
-            ApiError::BadParam { param, detail } => (
-                StatusCode::BAD_REQUEST,
-                "/problems/invalid-parameter",
-                "Invalid parameter",
-                Some(format!("{param}: {detail}")),
-                Some(*param),
-            ),
-            ApiError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "/problems/not-found",
-                "Not found",
-                Some(what.clone()),
-                None,
-            ),
-            ApiError::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "/problems/method-not-allowed",
-                "Method not allowed",
-                Some("this API only answers GET, HEAD and OPTIONS".into()),
-                None,
-            ),
-            ApiError::TooManyRequests => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "/problems/too-many-searches",
-                "Too many searches",
-                Some("searches are capped per second; try again in a second".into()),
-                None,
-            ),
-            ApiError::TooComplex(e) => {
-                tracing::warn!(error = %e, "the store refused a query as invalid");
-                (
-                    StatusCode::BAD_REQUEST,
-                    "/problems/query-too-complex",
-                    "Query too complex",
-                    Some("the store refused this query as too large; use fewer words in q or fewer filters".into()),
-                    None,
-                )
-            }
-            ApiError::Unavailable(e) => {
-                tracing::warn!(error = %e, "store unavailable");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "/problems/store-unavailable",
-                    "Service Unavailable",
-                    Some(format!(
-                        "the video store cannot be reached right now; try again in {RETRY_AFTER_SECONDS} seconds"
-                    )),
-                    None,
-                )
-            }
-            ApiError::Internal(e) => {
-                tracing::error!(error = %e, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "about:blank",
-                    "Internal Server Error",
-                    None,
-                    None,
-                )
-            }
-        };
-        let body = Problem {
-            kind,
-            title,
-            status: status.as_u16(),
-            detail,
-            parameter,
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = serde_json::to_vec(&problem).unwrap_or_else(|_| b"{}".to_vec());
         let mut resp = (status, bytes).into_response();
-        resp.headers_mut().insert(
+        let headers = resp.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         resp
     }

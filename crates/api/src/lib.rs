@@ -199,7 +199,7 @@ impl From<&Video> for VideoView {
             title: v.title.clone(),
             description: v.description.clone(),
             published_at: v.published_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            channel_id: v.channel_id.clone(),
+            channel_id: v.channel_id.to_string(),
             channel_title: v.channel_title.clone(),
             thumbnails: v.thumbnails.clone(),
             live_broadcast_content: v.live_broadcast_content.as_str(),

@@ -1,5 +1,5 @@
 //! A cap on the searches one process reads from the store per second: a search page may cost
-//! forty times a feed page (README "Read cost"), and `/videos?q=` reaches it past any per-route
+//! forty times a feed page (docs/api.md "Read cost"), and `/videos?q=` reaches it past any per-route
 //! throttle, so the process itself bounds it. With the API's reserved concurrency this caps
 //! what searches can cost an hour, whoever sends them.
 

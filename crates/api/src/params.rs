@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use tubefeed_core::text::{MAX_SEARCH_WORDS, query_terms};
-use tubefeed_core::{FeedQuery, Order, Topic};
+use tubefeed_core::{ChannelId, FeedQuery, Order, Topic};
 
 use crate::error::ApiError;
 use crate::token::MAX_TOKEN_LEN;
@@ -40,15 +40,6 @@ pub fn parse_list(
     topics: &[Topic],
     require_q: bool,
 ) -> Result<ListRequest, ApiError> {
-    let mut vals: [Option<String>; LIST_PARAMS.len()] = Default::default();
-    for (k, v) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
-        if let Some(i) = LIST_PARAMS.iter().position(|n| *n == k) {
-            if vals[i].is_some() {
-                return Err(ApiError::bad(LIST_PARAMS[i], "given more than once"));
-            }
-            vals[i] = Some(v.into_owned());
-        }
-    }
     let [
         limit,
         page_token,
@@ -58,25 +49,10 @@ pub fn parse_list(
         q,
         topic,
         channel_id,
-    ] = vals;
-
-    let limit = match limit {
-        None => DEFAULT_LIMIT,
-        Some(s) => match s.trim().parse::<u8>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::bad(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                ));
-            }
-        },
-    };
-    let order = match order.as_deref() {
-        None | Some("desc") => Order::Desc,
-        Some("asc") => Order::Asc,
-        Some(_) => return Err(ApiError::bad("order", "must be 'desc' or 'asc'")),
-    };
+    ] = known_params(raw_query)?;
+    // Checked in this order, so that the first bad parameter named is always the same one.
+    let limit = parse_limit(limit)?;
+    let order = parse_order(order.as_deref())?;
     let published_after = after
         .map(|s| parse_time("published_after", &s))
         .transpose()?;
@@ -87,74 +63,13 @@ pub fn parse_list(
     // A window that ends before it begins holds no video: an empty answer, like any other
     // query that matches nothing.
     let empty_window = matches!((published_after, published_before), (Some(a), Some(b)) if a > b);
-    let topic = match topic {
-        None => topics
-            .first()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal("no topics configured".into()))?,
-        Some(s) => {
-            let t = Topic::parse(&s).map_err(|e| ApiError::bad("topic", e.to_string()))?;
-            if !topics.contains(&t) {
-                return Err(ApiError::bad(
-                    "topic",
-                    format!("{s:?} is not a followed topic"),
-                ));
-            }
-            t
-        }
-    };
-    let channel_id = match channel_id {
-        None => None,
-        Some(s)
-            if (1..=64).contains(&s.len())
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-        {
-            Some(s)
-        }
-        Some(_) => {
-            return Err(ApiError::bad(
-                "channel_id",
-                "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_'",
-            ));
-        }
-    };
-    let mut matches_nothing = empty_window;
+    let topic = parse_topic(topic, topics)?;
+    let channel_id = parse_channel_id(channel_id)?;
     if require_q && q.as_deref().is_none_or(|s| s.trim().is_empty()) {
         return Err(ApiError::bad("q", "is required"));
     }
-    let terms = match q {
-        None => Vec::new(),
-        Some(s) if s.trim().is_empty() => Vec::new(),
-        Some(s) => {
-            if s.chars().count() > MAX_Q_CHARS {
-                return Err(ApiError::bad(
-                    "q",
-                    format!("must be at most {MAX_Q_CHARS} characters"),
-                ));
-            }
-            let terms = query_terms(&s);
-            if terms.len() > MAX_SEARCH_WORDS {
-                return Err(ApiError::bad(
-                    "q",
-                    format!(
-                        "must hold at most {MAX_SEARCH_WORDS} distinct words, got {} (in a \
-                         script without spaces each ideograph or kana is a word)",
-                        terms.len()
-                    ),
-                ));
-            }
-            matches_nothing |= terms.is_empty();
-            terms
-        }
-    };
-    let page_token = match page_token {
-        Some(t) if t.len() > MAX_TOKEN_LEN => {
-            return Err(ApiError::bad("page_token", "is malformed"));
-        }
-        Some(t) if t.is_empty() => None,
-        other => other,
-    };
+    let terms = parse_q(q)?;
+    let no_words = terms.as_ref().is_some_and(Vec::is_empty);
     Ok(ListRequest {
         query: FeedQuery {
             topic,
@@ -162,12 +77,112 @@ pub fn parse_list(
             published_after,
             published_before,
             channel_id,
-            terms,
+            terms: terms.unwrap_or_default(),
             limit,
         },
-        page_token,
-        matches_nothing,
+        page_token: parse_page_token(page_token)?,
+        matches_nothing: empty_window || no_words,
     })
+}
+
+/// The known parameters' values, in [`LIST_PARAMS`] order.
+fn known_params(raw_query: Option<&str>) -> Result<[Option<String>; LIST_PARAMS.len()], ApiError> {
+    let mut vals: [Option<String>; LIST_PARAMS.len()] = Default::default();
+    for (k, v) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if let Some(i) = LIST_PARAMS.iter().position(|n| *n == k) {
+            if vals[i].is_some() {
+                return Err(ApiError::bad(LIST_PARAMS[i], "given more than once"));
+            }
+            vals[i] = Some(v.into_owned());
+        }
+    }
+    Ok(vals)
+}
+
+fn parse_limit(limit: Option<String>) -> Result<u8, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(s) => match s.trim().parse::<u8>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            )),
+        },
+    }
+}
+
+fn parse_order(order: Option<&str>) -> Result<Order, ApiError> {
+    match order {
+        None | Some("desc") => Ok(Order::Desc),
+        Some("asc") => Ok(Order::Asc),
+        Some(_) => Err(ApiError::bad("order", "must be 'desc' or 'asc'")),
+    }
+}
+
+/// The topic asked for, which must be followed; the first followed topic when none is.
+fn parse_topic(topic: Option<String>, topics: &[Topic]) -> Result<Topic, ApiError> {
+    let Some(s) = topic else {
+        return topics
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("no topics configured".into()));
+    };
+    let t = Topic::parse(&s).map_err(|e| ApiError::bad("topic", e.to_string()))?;
+    if !topics.contains(&t) {
+        return Err(ApiError::bad(
+            "topic",
+            format!("{s:?} is not a followed topic"),
+        ));
+    }
+    Ok(t)
+}
+
+fn parse_channel_id(channel_id: Option<String>) -> Result<Option<ChannelId>, ApiError> {
+    channel_id
+        .map(|s| {
+            ChannelId::parse(&s).map_err(|_| {
+                ApiError::bad(
+                    "channel_id",
+                    "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_'",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The search words of `q`: `None` when there is no `q` (or a blank one), `Some(empty)` when
+/// `q` holds no searchable word (only emoji or punctuation, say), which matches nothing.
+fn parse_q(q: Option<String>) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(s) = q.filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > MAX_Q_CHARS {
+        return Err(ApiError::bad(
+            "q",
+            format!("must be at most {MAX_Q_CHARS} characters"),
+        ));
+    }
+    let terms = query_terms(&s);
+    if terms.len() > MAX_SEARCH_WORDS {
+        return Err(ApiError::bad(
+            "q",
+            format!(
+                "must hold at most {MAX_SEARCH_WORDS} distinct words, got {} (in a \
+                 script without spaces each ideograph or kana is a word)",
+                terms.len()
+            ),
+        ));
+    }
+    Ok(Some(terms))
+}
+
+fn parse_page_token(page_token: Option<String>) -> Result<Option<String>, ApiError> {
+    match page_token {
+        Some(t) if t.len() > MAX_TOKEN_LEN => Err(ApiError::bad("page_token", "is malformed")),
+        Some(t) if t.is_empty() => Ok(None),
+        other => Ok(other),
+    }
 }
 
 /// RFC 3339 with a zone (`Z` or an offset), as YouTube requires too.

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretSlice};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tubefeed_core::{Cursor, FeedQuery, Order};
+use tubefeed_core::{ChannelId, Cursor, FeedQuery, Order};
 
 const PREFIX: &str = "t2.";
 const LEGACY_PREFIX: &str = "t1.";
@@ -401,7 +401,7 @@ pub fn query_hash(q: &FeedQuery) -> String {
         order,
         &t(q.published_after),
         &t(q.published_before),
-        q.channel_id.as_deref().unwrap_or(""),
+        q.channel_id.as_ref().map_or("", ChannelId::as_str),
         &q.terms.join("\u{1f}"),
     ] {
         h.update(part.as_bytes());

@@ -129,7 +129,7 @@ pub struct RunBudget {
     /// borrows once the paced allowance let it start).
     pub borrow: u32,
     /// `Some(t)`: the bank does not hold a poll yet; the run spends nothing, and `t` is when it
-    /// will at today's pace.
+    /// will at today's day.
     pub wait_until: Option<DateTime<Utc>>,
     /// How much of the rationing rules apply (0 = poll every topic every run, 100 = issue 10's
     /// rules in full); see [`rationing_pct`].
@@ -197,101 +197,123 @@ pub fn plan_run(
     poll: PollPrice,
     now: DateTime<Utc>,
 ) -> (RunBudget, Bank) {
-    let reset = next_pacific_midnight(now);
-    let secs_left = (reset - now).num_milliseconds().max(1_000) as f64 / 1000.0;
-    let left = pool.calls_left_today;
-    let left_f = left as f64;
-    let price = poll.cycle.max(1);
-    let start = poll.start.clamp(1, price);
-    let rate = left_f / secs_left;
-    let schedule_secs = policy.schedule.num_milliseconds().max(1_000) as f64 / 1000.0;
-    // What one scheduled run's worth of the pool buys, in polls of every topic.
-    let per_run = rate * schedule_secs;
-    let rationing = rationing_pct(per_run / f64::from(price));
-    let sweep_rationing = rationing_pct(per_run / f64::from(price) / CALLS_PER_SWEEPING_POLL);
-    let scarce = f64::from(rationing) / 100.0;
-    let cap = left_f.min(f64::from(price).max(per_run) * f64::from(policy.bank_polls.max(1)));
-
-    let tokens = match bank.at {
-        // The first run may poll at once: every topic, if a quarter of the day's budget covers
-        // them (the first topics in turn otherwise) — and, as the pool grows ample, up to a
-        // full bank, so a first backfill is not throttled.
-        None => {
-            let want = f64::from(price) * scarce + cap * (1.0 - scarce);
-            f64::from(start).max(want.min(left_f / 4.0)).min(left_f)
-        }
-        Some(at) => {
-            let elapsed = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
-            (bank.tokens + rate * elapsed).min(cap)
-        }
-    };
-    let effective_interval_seconds =
-        (rate > 0.0).then(|| (f64::from(price) / rate).ceil().min(86_400.0 * 2.0) as u64);
-
-    let mut report = BudgetReport {
-        keys_total: pool.keys_total,
-        keys_usable: pool.keys_usable,
-        calls_left_today: left,
-        calls_per_poll: price,
-        effective_interval_seconds,
-        allowance: 0,
-        borrow: 0,
-        bank: tokens.floor() as i64,
-        next_reset: reset,
-        schedule_seconds: schedule_secs.round() as u64,
-        rationing_pct: rationing,
-        sweep_rationing_pct: sweep_rationing,
-        projects: pool.projects.clone(),
-    };
+    let day = DayRate::of(policy, pool, poll, now);
+    let tokens = day.refill(bank, now);
     let new_bank = Bank {
         tokens,
         at: Some(now),
     };
-
-    if left == 0 {
+    let mut budget = RunBudget {
+        paced: 0,
+        borrow: 0,
+        wait_until: None,
+        rationing_pct: day.rationing,
+        sweep_rationing_pct: day.sweep_rationing,
+        report: None,
+    };
+    let mut report = day.report(pool, tokens);
+    if day.left == 0 {
         // Nothing to pace: let the run ask the ring, which ends it quietly with the time the
         // next key comes back (and spends nothing).
-        let budget = RunBudget {
-            paced: price,
-            borrow: 0,
-            wait_until: None,
-            rationing_pct: rationing,
-            sweep_rationing_pct: sweep_rationing,
-            report: Some(report),
-        };
-        return (budget, new_bank);
+        budget.paced = day.price;
+    } else if tokens + 1e-9 < f64::from(day.start) {
+        let missing = f64::from(day.start) - tokens;
+        let wait = chrono::Duration::milliseconds((missing / day.rate * 1000.0).ceil() as i64);
+        budget.wait_until = Some((now + wait).min(day.reset));
+    } else {
+        budget.paced = (tokens + 1e-9).floor().min(day.left as f64) as u32;
+        // A quarter of what remains at most, so a burst late in the day cannot take the rest.
+        budget.borrow = policy.max_borrow.min(
+            u32::try_from(day.left.saturating_sub(u64::from(budget.paced)) / 4).unwrap_or(u32::MAX),
+        );
+        report.allowance = budget.paced;
+        report.borrow = budget.borrow;
     }
-    if tokens + 1e-9 < f64::from(start) {
-        let missing = f64::from(start) - tokens;
-        let wait = chrono::Duration::milliseconds((missing / rate * 1000.0).ceil() as i64);
-        let budget = RunBudget {
-            paced: 0,
-            borrow: 0,
-            wait_until: Some((now + wait).min(reset)),
-            rationing_pct: rationing,
-            sweep_rationing_pct: sweep_rationing,
-            report: Some(report),
-        };
-        return (budget, new_bank);
+    budget.report = Some(report);
+    (budget, new_bank)
+}
+
+/// The day's arithmetic at `now`: how fast the pool may be spent until the reset, and how
+/// scarce that makes a run's calls.
+struct DayRate {
+    reset: DateTime<Utc>,
+    /// Calls left today in the whole pool.
+    left: u64,
+    /// One poll of every topic, and the least a run may start with.
+    price: u32,
+    start: u32,
+    /// Calls per second that spend the pool evenly until the reset.
+    rate: f64,
+    schedule_secs: f64,
+    rationing: u8,
+    sweep_rationing: u8,
+    /// The most the bank may hold: `bank_polls` polls, or runs' worth when a run buys more.
+    cap: f64,
+}
+
+impl DayRate {
+    fn of(policy: &BudgetPolicy, pool: &PoolView, poll: PollPrice, now: DateTime<Utc>) -> Self {
+        let reset = next_pacific_midnight(now);
+        let secs_left = (reset - now).num_milliseconds().max(1_000) as f64 / 1000.0;
+        let left = pool.calls_left_today;
+        let price = poll.cycle.max(1);
+        let rate = left as f64 / secs_left;
+        let schedule_secs = policy.schedule.num_milliseconds().max(1_000) as f64 / 1000.0;
+        // What one scheduled run's worth of the pool buys, in polls of every topic.
+        let per_run = rate * schedule_secs;
+        let polls_per_run = per_run / f64::from(price);
+        Self {
+            reset,
+            left,
+            price,
+            start: poll.start.clamp(1, price),
+            rate,
+            schedule_secs,
+            rationing: rationing_pct(polls_per_run),
+            sweep_rationing: rationing_pct(polls_per_run / CALLS_PER_SWEEPING_POLL),
+            cap: (left as f64)
+                .min(f64::from(price).max(per_run) * f64::from(policy.bank_polls.max(1))),
+        }
     }
-    let paced = (tokens + 1e-9).floor().min(left_f) as u32;
-    // A quarter of what remains at most, so a burst late in the day cannot take the rest.
-    let borrow = policy
-        .max_borrow
-        .min(u32::try_from(left.saturating_sub(u64::from(paced)) / 4).unwrap_or(u32::MAX));
-    report.allowance = paced;
-    report.borrow = borrow;
-    (
-        RunBudget {
-            paced,
-            borrow,
-            wait_until: None,
-            rationing_pct: rationing,
-            sweep_rationing_pct: sweep_rationing,
-            report: Some(report),
-        },
-        new_bank,
-    )
+
+    /// The bank at `now`: what accrued since it was last stored, up to the cap.
+    fn refill(&self, bank: Bank, now: DateTime<Utc>) -> f64 {
+        let left = self.left as f64;
+        match bank.at {
+            // The first run may poll at once: every topic, if a quarter of the day's budget
+            // covers them (the first topics in turn otherwise) — and, as the pool grows ample,
+            // up to a full bank, so a first backfill is not throttled.
+            None => {
+                let scarce = f64::from(self.rationing) / 100.0;
+                let want = f64::from(self.price) * scarce + self.cap * (1.0 - scarce);
+                f64::from(self.start).max(want.min(left / 4.0)).min(left)
+            }
+            Some(at) => {
+                let elapsed = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+                (bank.tokens + self.rate * elapsed).min(self.cap)
+            }
+        }
+    }
+
+    fn report(&self, pool: &PoolView, tokens: f64) -> BudgetReport {
+        let price = f64::from(self.price);
+        BudgetReport {
+            keys_total: pool.keys_total,
+            keys_usable: pool.keys_usable,
+            calls_left_today: self.left,
+            calls_per_poll: self.price,
+            effective_interval_seconds: (self.rate > 0.0)
+                .then(|| (price / self.rate).ceil().min(86_400.0 * 2.0) as u64),
+            allowance: 0,
+            borrow: 0,
+            bank: tokens.floor() as i64,
+            next_reset: self.reset,
+            schedule_seconds: self.schedule_secs.round() as u64,
+            rationing_pct: self.rationing,
+            sweep_rationing_pct: self.sweep_rationing,
+            projects: pool.projects.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{FetchState, StoreError};
-use crate::video::{Topic, Video, VideoId};
+use crate::video::{ChannelId, Topic, Video, VideoId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -25,7 +25,7 @@ pub struct FeedQuery {
     /// Inclusive bounds on `published_at`.
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
-    pub channel_id: Option<String>,
+    pub channel_id: Option<ChannelId>,
     pub terms: Vec<String>,
     pub limit: u8,
 }

@@ -34,7 +34,8 @@ pub use store::{
     SweepMarks, UpsertOutcome, VideoStore,
 };
 pub use video::{
-    LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video, VideoId, VideoIdError,
+    ChannelId, ChannelIdError, LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video,
+    VideoId, VideoIdError,
 };
 
 /// An error with its causes, `outer: cause: root`, each cause once ("error sending request"
@@ -52,6 +53,16 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cause = c.source();
     }
     out
+}
+
+/// The innermost cause's message: where layers of wrapping ("dispatch failure", "io error",
+/// "client error (Connect)") end and the reason a person can act on begins.
+pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    inner.to_string()
 }
 
 #[cfg(test)]

@@ -23,13 +23,12 @@ fn topic() -> Topic {
 
 fn fetcher(source: &MemSource, keys: &[&str], settings: FetchSettings) -> Fake {
     let store = MemStore::default();
-    Fetcher {
-        source: source.clone(),
-        videos: store.clone(),
-        state: store,
-        keys: StaticKeyRing::new(keys.iter().map(|k| ApiKey::new(k)).collect(), 100_000),
+    Fetcher::new(
+        source.clone(),
+        store,
+        StaticKeyRing::new(keys.iter().map(|k| ApiKey::new(k)).collect(), 100_000),
         settings,
-    }
+    )
 }
 
 async fn run(f: &Fake) -> TopicSummary {
@@ -268,13 +267,12 @@ async fn a_scarce_pool_paces_a_topic_and_a_burst_borrows() {
         Duration::minutes(1),
     );
     let store = MemStore::default();
-    let f = Fetcher {
-        source: src.clone(),
-        videos: store.clone(),
-        state: store,
-        keys: StaticKeyRing::new(vec![ApiKey::new("k1")], 100).with_budget(BudgetPolicy::new(100)),
-        settings: FetchSettings::default(),
-    };
+    let f = Fetcher::new(
+        src.clone(),
+        store,
+        StaticKeyRing::new(vec![ApiKey::new("k1")], 100).with_budget(BudgetPolicy::new(100)),
+        FetchSettings::default(),
+    );
     assert!(
         f.run(&[topic()], src.now()).await.topics[0]
             .skipped

@@ -1,5 +1,5 @@
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use tubefeed_core::StoreError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use tubefeed_core::{StoreError, root_cause};
 
 /// Error codes of DynamoDB that mean "not now" rather than "not this request".
 const TRANSIENT_CODES: [&str; 6] = [
@@ -11,31 +11,58 @@ const TRANSIENT_CODES: [&str; 6] = [
     "LimitExceededException",
 ];
 
-/// An SDK failure, with the whole source chain in its message (the SDK's own `Display` only
-/// says "service error"). The store being unreachable, timing out or throttling (after the SDK's
+/// An SDK failure as one sentence a person can act on: what was asked, of which endpoint, and
+/// the innermost cause ("Query keys: cannot reach DynamoDB at http://127.0.0.1:1: Connection
+/// refused (os error 111)"). The SDK's Debug form, with every layer's struct, is logged at
+/// debug level only. The store being unreachable, timing out or throttling (after the SDK's
 /// own retries) is `Unavailable`, which callers may answer with "try again later"; a request the
 /// store refused is `Failed`, a fault of ours.
-pub fn sdk_error<E, R>(what: &str, e: SdkError<E, R>) -> StoreError
+pub fn sdk_error<E, R>(endpoint: &str, what: &str, e: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    let transient = match &e {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            true
+    tracing::debug!(error = ?e, request = what, endpoint, "DynamoDB request failed");
+    match &e {
+        SdkError::DispatchFailure(_) => StoreError::Unavailable(format!(
+            "{what}: cannot reach {endpoint}: {}",
+            root_cause(&e)
+        )),
+        SdkError::TimeoutError(_) => {
+            StoreError::Unavailable(format!("{what}: {endpoint} did not answer in time"))
         }
-        SdkError::ServiceError(s) => s.err().code().is_some_and(|c| TRANSIENT_CODES.contains(&c)),
-        _ => false,
-    };
-    let rejected =
-        matches!(&e, SdkError::ServiceError(s) if s.err().code() == Some("ValidationException"));
-    let msg = format!("{what}: {}", DisplayErrorContext(e));
-    if transient {
-        StoreError::Unavailable(msg)
-    } else if rejected {
-        StoreError::Rejected(msg)
-    } else {
-        StoreError::Failed(msg)
+        SdkError::ResponseError(_) => StoreError::Unavailable(format!(
+            "{what}: {endpoint} sent an answer that could not be read: {}",
+            root_cause(&e)
+        )),
+        SdkError::ServiceError(s) => {
+            let code = s.err().code().unwrap_or("an unnamed error");
+            let msg = format!(
+                "{what}: {endpoint} answered {code}: {}",
+                s.err().message().unwrap_or("(no message)")
+            );
+            if TRANSIENT_CODES.contains(&code) {
+                StoreError::Unavailable(msg)
+            } else if code == "ValidationException" {
+                StoreError::Rejected(msg)
+            } else {
+                StoreError::Failed(msg)
+            }
+        }
+        _ => StoreError::Failed(format!(
+            "{what}: the request to {endpoint} could not be made: {}",
+            root_cause(&e)
+        )),
+    }
+}
+
+/// Who a store's errors name: "DynamoDB at URL" for an endpoint override, "DynamoDB in REGION"
+/// otherwise.
+pub fn describe_endpoint(client: &aws_sdk_dynamodb::Client, url: Option<&str>) -> String {
+    match (url, client.config().region()) {
+        (Some(u), _) => format!("DynamoDB at {u}"),
+        (None, Some(r)) => format!("DynamoDB in {r}"),
+        (None, None) => "DynamoDB".to_owned(),
     }
 }
 

@@ -14,7 +14,7 @@
 //! for a minute in the warm process; the chosen word rides in the cursor so a walk keeps its
 //! driver.
 //!
-//! What one page may cost is bounded (README "Read cost"): a feed page is one `Query` of at
+//! What one page may cost is bounded (docs/api.md "Read cost"): a feed page is one `Query` of at
 //! most `limit + 1` items; a search page probes at most three partitions, then reads filtered
 //! entries only until [`SEARCH_READ_BUDGET`] read units are spent (checked before each
 //! `Query`, each of at most [`FILTER_BATCH_FACTOR`] entries per requested item) — a short page
@@ -32,7 +32,6 @@ use tubefeed_core::{
 };
 
 use crate::DynamoStore;
-use crate::error::sdk_error;
 use crate::items::{
     CHANNEL_INDEX, CHANNEL_PK, EntryItem, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem,
     channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, prefix_pk, term_key, term_needle, video_pk,
@@ -137,7 +136,7 @@ impl DynamoStore {
         start: Option<&Cursor>,
     ) -> Result<FeedPage, StoreError> {
         let (index, hash_attr, hash) = match &q.channel_id {
-            Some(ch) => (CHANNEL_INDEX, CHANNEL_PK, channel_pk(&q.topic, ch)),
+            Some(ch) => (CHANNEL_INDEX, CHANNEL_PK, channel_pk(&q.topic, ch.as_str())),
             None => (FEED_INDEX, FEED_PK, feed_pk(&q.topic)),
         };
         let cond = key_condition(hash_attr, hash, FEED_SK, q);
@@ -159,7 +158,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| sdk_error("Query feed", e))?;
+                .map_err(|e| self.sdk_error("Query feed", e))?;
             read_units += self.counted(units(out.consumed_capacity()));
             items.extend(out.items.unwrap_or_default());
             // Only the 1 MB response limit can stop a filterless query short of `Limit`.
@@ -231,7 +230,7 @@ impl DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| sdk_error("Query probe", e))?;
+            .map_err(|e| self.sdk_error("Query probe", e))?;
         let n = usize::try_from(out.count).unwrap_or(0);
         self.probe_counts.0.insert(memo, (n, Instant::now()));
         Ok((n, self.counted(units(out.consumed_capacity()))))
@@ -272,105 +271,28 @@ impl DynamoStore {
         if q.terms.iter().any(|t| t.len() > MAX_WORD_BYTES) {
             return Ok(FeedPage::default());
         }
-        let mut read_units = 0.0;
-        let driver = match start.and_then(|c| c.driver.clone()) {
-            Some(d) if q.terms.contains(&d) => d,
-            Some(_) => return Err(StoreError::InvalidCursor("its search word is not in q")),
-            None if start.is_some() => {
-                return Err(StoreError::InvalidCursor("it is not a search token"));
-            }
-            None => {
-                let (d, ru) = self.pick_driver(q).await?;
-                read_units += ru;
-                d
-            }
-        };
-        let (driver_key, driver_exact) = term_key(&driver);
-        let partition = prefix_pk(&q.topic, &driver_key);
-        if let Some(c) = start {
-            // A token from before prefix search (or another partition) would make DynamoDB
-            // reject the start key; say so as the client's mistake instead.
-            if c.key.get(PK) != Some(&partition) {
-                return Err(StoreError::InvalidCursor(
-                    "it was issued for another index; start from the first page",
-                ));
-            }
-        }
-
-        let mut cond = key_condition(PK, partition, SK, q);
-        let mut filters = Vec::new();
-        let filtered = q.terms.iter().filter(|t| **t != driver || !driver_exact);
-        for (i, t) in filtered.enumerate() {
-            cond.values
-                .push((format!(":w{i}"), AttributeValue::S(term_needle(t))));
-            filters.push(format!("contains(ws, :w{i})"));
-        }
-        if let Some(ch) = &q.channel_id {
-            cond.values
-                .push((":ch".into(), AttributeValue::S(ch.clone())));
-            filters.push("channel_id = :ch".into());
-        }
-        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
-
-        let want = usize::from(q.limit) + 1;
-        let eval_budget = SEARCH_EVAL_FACTOR * want;
-        let mut evaluated = 0usize;
-        let mut hits: Vec<Item> = Vec::with_capacity(want);
-        let mut exclusive = start.map(|c| from_cursor_key(&c.key));
-        let mut resume: Option<Item> = None;
-        loop {
-            let batch = if filter.is_some() {
-                (eval_budget - evaluated).min(want * FILTER_BATCH_FACTOR)
-            } else {
-                want - hits.len()
-            };
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(&cond.expr)
-                .set_filter_expression(filter.clone())
-                .set_expression_attribute_values(Some(cond.values.iter().cloned().collect()))
-                .scan_index_forward(q.order == Order::Asc)
-                .limit(i32::try_from(batch.max(1)).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(exclusive.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query search", e))?;
-            read_units += self.counted(units(out.consumed_capacity()));
-            evaluated += usize::try_from(out.scanned_count).unwrap_or(0);
-            hits.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                None => break,
-                Some(_) if hits.len() >= want => break,
-                Some(k) if evaluated >= eval_budget || read_units >= SEARCH_READ_BUDGET => {
-                    // Bounded cost: hand back a short page and where to go on.
-                    resume = Some(k);
-                    break;
-                }
-                Some(k) => exclusive = Some(k),
-            }
-        }
-        let next = if hits.len() > usize::from(q.limit) {
+        let (driver, probe_units) = self.search_driver(q, start).await?;
+        let scan = self.scan_partition(q, start, &driver, probe_units).await?;
+        let mut read_units = scan.read_units;
+        let mut hits = scan.hits;
+        let resume = if hits.len() > usize::from(q.limit) {
             hits.truncate(usize::from(q.limit));
-            let last = hits
-                .last()
-                .ok_or_else(|| StoreError::Corrupt("empty page with a successor".into()))?;
-            Some(Cursor {
-                key: to_cursor_key(last, &[PK, SK])?,
-                driver: Some(driver.clone()),
-            })
+            Some(
+                hits.last()
+                    .cloned()
+                    .ok_or_else(|| StoreError::Corrupt("empty page with a successor".into()))?,
+            )
         } else {
-            match resume {
-                Some(k) => Some(Cursor {
+            scan.resume
+        };
+        let next = resume
+            .map(|k| {
+                Ok::<_, StoreError>(Cursor {
                     key: to_cursor_key(&k, &[PK, SK])?,
                     driver: Some(driver.clone()),
-                }),
-                None => None,
-            }
-        };
-
+                })
+            })
+            .transpose()?;
         let entries: Vec<EntryItem> = hits
             .into_iter()
             .map(|i| serde_dynamo::from_item(i).map_err(|e| StoreError::Corrupt(e.to_string())))
@@ -391,6 +313,120 @@ impl DynamoStore {
             read_units,
         })
     }
+
+    /// The word whose prefix partition a search reads: the one a later page's token names,
+    /// or, on a first page, the rarest (probed, at a cost in read units).
+    async fn search_driver(
+        &self,
+        q: &FeedQuery,
+        start: Option<&Cursor>,
+    ) -> Result<(String, f64), StoreError> {
+        match start.map(|c| c.driver.clone()) {
+            Some(Some(d)) if q.terms.contains(&d) => Ok((d, 0.0)),
+            Some(Some(_)) => Err(StoreError::InvalidCursor("its search word is not in q")),
+            Some(None) => Err(StoreError::InvalidCursor("it is not a search token")),
+            None => self.pick_driver(q).await,
+        }
+    }
+
+    /// Reads the driver's partition in the query's window, the other words and the channel as
+    /// a filter, until a page and one more are found or the read budget is spent (`spent` is
+    /// what choosing the driver already cost: the budget is the page's, not the scan's).
+    async fn scan_partition(
+        &self,
+        q: &FeedQuery,
+        start: Option<&Cursor>,
+        driver: &str,
+        spent: f64,
+    ) -> Result<PartitionScan, StoreError> {
+        let (driver_key, driver_exact) = term_key(driver);
+        let partition = prefix_pk(&q.topic, &driver_key);
+        // A token from before prefix search (or another partition) would make DynamoDB reject
+        // the start key; say so as the client's mistake instead.
+        if start.is_some_and(|c| c.key.get(PK) != Some(&partition)) {
+            return Err(StoreError::InvalidCursor(
+                "it was issued for another index; start from the first page",
+            ));
+        }
+        let mut cond = key_condition(PK, partition, SK, q);
+        let filter = search_filter(q, driver, driver_exact, &mut cond);
+        let want = usize::from(q.limit) + 1;
+        let eval_budget = SEARCH_EVAL_FACTOR * want;
+        let mut scan = PartitionScan {
+            read_units: spent,
+            ..PartitionScan::default()
+        };
+        let mut evaluated = 0usize;
+        let mut exclusive = start.map(|c| from_cursor_key(&c.key));
+        loop {
+            let batch = if filter.is_some() {
+                (eval_budget - evaluated).min(want * FILTER_BATCH_FACTOR)
+            } else {
+                want - scan.hits.len()
+            };
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(&cond.expr)
+                .set_filter_expression(filter.clone())
+                .set_expression_attribute_values(Some(cond.values.iter().cloned().collect()))
+                .scan_index_forward(q.order == Order::Asc)
+                .limit(i32::try_from(batch.max(1)).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(exclusive.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| self.sdk_error("Query search", e))?;
+            scan.read_units += self.counted(units(out.consumed_capacity()));
+            evaluated += usize::try_from(out.scanned_count).unwrap_or(0);
+            scan.hits.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                None => break,
+                Some(_) if scan.hits.len() >= want => break,
+                Some(k) if evaluated >= eval_budget || scan.read_units >= SEARCH_READ_BUDGET => {
+                    // Bounded cost: hand back a short page and where to go on.
+                    scan.resume = Some(k);
+                    break;
+                }
+                Some(k) => exclusive = Some(k),
+            }
+        }
+        Ok(scan)
+    }
+}
+
+/// What one search read of a prefix partition found.
+#[derive(Default)]
+struct PartitionScan {
+    hits: Vec<Item>,
+    /// Where to go on when the read budget ran out before a page was found.
+    resume: Option<Item>,
+    /// The page's read units so far, the driver's probes included.
+    read_units: f64,
+}
+
+/// The filter a search applies inside the driver's partition: every other word (and the
+/// driver itself when its partition key is only a prefix of it), and the channel.
+fn search_filter(
+    q: &FeedQuery,
+    driver: &str,
+    driver_exact: bool,
+    cond: &mut KeyCondition,
+) -> Option<String> {
+    let mut filters = Vec::new();
+    let filtered = q.terms.iter().filter(|t| *t != driver || !driver_exact);
+    for (i, t) in filtered.enumerate() {
+        cond.values
+            .push((format!(":w{i}"), AttributeValue::S(term_needle(t))));
+        filters.push(format!("contains(ws, :w{i})"));
+    }
+    if let Some(ch) = &q.channel_id {
+        cond.values
+            .push((":ch".into(), AttributeValue::S(ch.to_string())));
+        filters.push("channel_id = :ch".into());
+    }
+    (!filters.is_empty()).then(|| filters.join(" AND "))
 }
 
 impl FeedReader for DynamoStore {
@@ -415,7 +451,7 @@ impl FeedReader for DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| sdk_error("Query video", e))?;
+            .map_err(|e| self.sdk_error("Query video", e))?;
         self.counted(units(out.consumed_capacity()));
         match out.items.unwrap_or_default().into_iter().next() {
             Some(item) => {

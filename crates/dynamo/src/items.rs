@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use tubefeed_core::{LiveBroadcast, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{ChannelId, LiveBroadcast, Thumbnails, Topic, Video, VideoId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -70,13 +70,13 @@ impl VideoItem {
             sk: topic_sk(topic),
             feed_pk: feed_pk(topic),
             feed_sk: feed_sk(v.published_at, &v.id),
-            channel_pk: channel_pk(topic, &v.channel_id),
+            channel_pk: channel_pk(topic, v.channel_id.as_str()),
             topic: topic.to_string(),
             id: v.id.to_string(),
             title: v.title.clone(),
             description: v.description.clone(),
             published_at: time_key(v.published_at),
-            channel_id: v.channel_id.clone(),
+            channel_id: v.channel_id.to_string(),
             channel_title: v.channel_title.clone(),
             thumbnails: v.thumbnails.clone(),
             live_broadcast_content: v.live_broadcast_content,
@@ -93,7 +93,8 @@ impl VideoItem {
             published_at: DateTime::parse_from_rfc3339(&self.published_at)
                 .map_err(|e| format!("{}: published_at: {e}", self.pk))?
                 .with_timezone(&Utc),
-            channel_id: self.channel_id.clone(),
+            channel_id: ChannelId::parse(&self.channel_id)
+                .map_err(|e| format!("{}: channel_id: {e}", self.pk))?,
             channel_title: self.channel_title.clone(),
             thumbnails: self.thumbnails.clone(),
             live_broadcast_content: self.live_broadcast_content,

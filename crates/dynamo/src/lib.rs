@@ -11,13 +11,13 @@ mod videos;
 
 use aws_sdk_dynamodb::Client;
 
-pub use error::{build_error, sdk_error};
+pub use error::{build_error, describe_endpoint, sdk_error};
 pub use keys::{DynamoKeyRing, KeyState, KeyStatus};
 pub use table::{TableDefinition, create_table, definition};
 pub use videos::ReindexOutcome;
 
 /// Batch requests kept in flight by default. Each is a network round trip on AWS; through a
-/// 10 ms-per-request proxy, 8 write 500 videos about 4× as fast as 1 (README "Figures"), and
+/// 10 ms-per-request proxy, 8 write 500 videos about 4× as fast as 1 (docs/figures.md), and
 /// throttling (UnprocessedItems, retried) depends on the table's capacity, not on this number.
 pub const DEFAULT_WRITE_CONCURRENCY: usize = 8;
 
@@ -27,6 +27,8 @@ pub const DEFAULT_WRITE_CONCURRENCY: usize = 8;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Who errors name: "DynamoDB at http://127.0.0.1:8000", "DynamoDB in eu-west-1".
+    endpoint: std::sync::Arc<str>,
     /// Batch writes in flight at once: on AWS each is a network round trip.
     write_concurrency: usize,
     probe_counts: feed::ProbeCache,
@@ -40,6 +42,7 @@ pub struct DynamoStore {
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
+            endpoint: describe_endpoint(&client, None).into(),
             client,
             table: table.into(),
             write_concurrency: DEFAULT_WRITE_CONCURRENCY,
@@ -69,6 +72,23 @@ impl DynamoStore {
         let milli = (units.max(0.0) * 1000.0).round() as u64;
         self.read_milli_units
             .fetch_add(milli, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// Names the endpoint override (`AWS_ENDPOINT_URL_DYNAMODB`) in this store's errors.
+    pub fn with_endpoint_url(mut self, url: &str) -> Self {
+        self.endpoint = describe_endpoint(&self.client, Some(url)).into();
+        self
+    }
+    /// An SDK failure of `what` as this store's one-sentence error (see [`sdk_error`]).
+    pub(crate) fn sdk_error<E, R>(
+        &self,
+        what: &str,
+        e: aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> tubefeed_core::StoreError
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        sdk_error(&self.endpoint, what, e)
     }
     /// How many `BatchWriteItem` requests one upsert keeps in flight (at least 1).
     pub fn with_write_concurrency(mut self, n: usize) -> Self {

@@ -16,7 +16,7 @@ use tracing::instrument;
 use tubefeed_core::{FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, Topic};
 
 use crate::DynamoStore;
-use crate::error::{build_error, condition_failed, sdk_error};
+use crate::error::{build_error, condition_failed};
 use crate::items::{PK, SK, TTL_ATTR, lease_pk, state_pk};
 
 const STATE_SK: &str = "STATE";
@@ -85,7 +85,7 @@ impl FetchStateStore for DynamoStore {
                         until: until.unwrap_or(expires),
                     })
                 }
-                _ => Err(sdk_error("PutItem lease", e)),
+                _ => Err(self.sdk_error("PutItem lease", e)),
             },
         }
     }
@@ -102,7 +102,7 @@ impl FetchStateStore for DynamoStore {
             .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| sdk_error("GetItem state", e))?;
+            .map_err(|e| self.sdk_error("GetItem state", e))?;
         self.count_reads(
             out.consumed_capacity()
                 .and_then(|c| c.capacity_units())
@@ -168,7 +168,7 @@ impl FetchStateStore for DynamoStore {
                 if lost {
                     Err(StoreError::LeaseLost)
                 } else {
-                    Err(sdk_error("TransactWriteItems state", e))
+                    Err(self.sdk_error("TransactWriteItems state", e))
                 }
             }
         }
@@ -189,7 +189,7 @@ impl FetchStateStore for DynamoStore {
         match res {
             Ok(_) => Ok(()),
             Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(sdk_error("DeleteItem lease", e)),
+            Err(e) => Err(self.sdk_error("DeleteItem lease", e)),
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
@@ -11,7 +12,8 @@ use aws_sdk_dynamodb::types::{
 use tracing::info;
 use tubefeed_core::StoreError;
 
-use crate::error::{build_error, sdk_error};
+use crate::DynamoStore;
+use crate::error::build_error;
 use crate::items::{CHANNEL_INDEX, CHANNEL_PK, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, TTL_ATTR};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +68,8 @@ pub enum Created {
 
 /// Creates the table if it is missing and waits until it is active. Idempotent; an existing
 /// table whose keys or indexes differ is an error rather than something to work around.
-pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreError> {
+pub async fn create_table(store: &DynamoStore) -> Result<Created, StoreError> {
+    let (client, name) = (store.client(), store.table());
     let def = definition();
     match client.describe_table().table_name(name).send().await {
         Ok(out) => {
@@ -74,68 +77,27 @@ pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreE
                 .table
                 .ok_or_else(|| StoreError::Corrupt("DescribeTable returned no table".into()))?;
             check_existing(&def, &table)?;
-            wait_active(client, name).await?;
+            wait_active(store).await?;
             return Ok(Created::AlreadyExisted);
         }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-        Err(e) => return Err(sdk_error("DescribeTable", e)),
+        Err(e) => return Err(store.sdk_error("DescribeTable", e)),
     }
-    let key = |attr: &str, kt: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(attr)
-            .key_type(kt)
-            .build()
-    };
-    let mut req = client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest);
-    for a in &def.attributes {
-        req = req.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(*a)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(|e| build_error("AttributeDefinition", e))?,
-        );
-    }
-    req = req
-        .key_schema(key(def.hash_key, KeyType::Hash).map_err(|e| build_error("KeySchema", e))?)
-        .key_schema(key(def.range_key, KeyType::Range).map_err(|e| build_error("KeySchema", e))?);
-    for ix in &def.indexes {
-        req = req.global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(ix.name)
-                .key_schema(
-                    key(ix.hash_key, KeyType::Hash).map_err(|e| build_error("KeySchema", e))?,
-                )
-                .key_schema(
-                    key(ix.range_key, KeyType::Range).map_err(|e| build_error("KeySchema", e))?,
-                )
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .map_err(|e| build_error("GlobalSecondaryIndex", e))?,
-        );
-    }
-    match req.send().await {
+    match create_request(client, name, &def)?.send().await {
         Ok(_) => {}
         // Two creators racing: the other one won, which is what we wanted.
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_in_use_exception()) =>
         {
-            wait_active(client, name).await?;
+            wait_active(store).await?;
             return Ok(Created::AlreadyExisted);
         }
-        Err(e) => return Err(sdk_error("CreateTable", e)),
+        Err(e) => return Err(store.sdk_error("CreateTable", e)),
     }
-    wait_active(client, name).await?;
+    wait_active(store).await?;
     client
         .update_time_to_live()
         .table_name(name)
@@ -148,9 +110,56 @@ pub async fn create_table(client: &Client, name: &str) -> Result<Created, StoreE
         )
         .send()
         .await
-        .map_err(|e| sdk_error("UpdateTimeToLive", e))?;
+        .map_err(|e| store.sdk_error("UpdateTimeToLive", e))?;
     info!(table = name, "table created");
     Ok(Created::Created)
+}
+
+fn key_element(attr: &str, kt: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(attr)
+        .key_type(kt)
+        .build()
+        .map_err(|e| build_error("KeySchema", e))
+}
+
+/// The CreateTable request for `def`: on-demand, string keys, every index projecting all.
+fn create_request(
+    client: &Client,
+    name: &str,
+    def: &TableDefinition,
+) -> Result<CreateTableFluentBuilder, StoreError> {
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element(def.hash_key, KeyType::Hash)?)
+        .key_schema(key_element(def.range_key, KeyType::Range)?);
+    for a in &def.attributes {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(*a)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| build_error("AttributeDefinition", e))?,
+        );
+    }
+    for ix in &def.indexes {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(ix.name)
+                .key_schema(key_element(ix.hash_key, KeyType::Hash)?)
+                .key_schema(key_element(ix.range_key, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| build_error("GlobalSecondaryIndex", e))?,
+        );
+    }
+    Ok(req)
 }
 
 fn check_existing(
@@ -192,14 +201,15 @@ fn check_existing(
     Ok(())
 }
 
-async fn wait_active(client: &Client, name: &str) -> Result<(), StoreError> {
+async fn wait_active(store: &DynamoStore) -> Result<(), StoreError> {
+    let (client, name) = (store.client(), store.table());
     for _ in 0..120 {
         let out = client
             .describe_table()
             .table_name(name)
             .send()
             .await
-            .map_err(|e| sdk_error("DescribeTable", e))?;
+            .map_err(|e| store.sdk_error("DescribeTable", e))?;
         let table = out.table.as_ref();
         let table_active = table.and_then(|t| t.table_status()) == Some(&TableStatus::Active);
         let indexes_active = table.is_some_and(|t| {

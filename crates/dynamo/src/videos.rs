@@ -17,7 +17,7 @@ use tracing::{debug, instrument};
 use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore};
 
 use crate::DynamoStore;
-use crate::error::{build_error, sdk_error};
+use crate::error::build_error;
 use crate::items::{
     EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
     topic_sk, video_pk, word_string,
@@ -104,7 +104,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| sdk_error("BatchGetItem", e))?;
+                .map_err(|e| self.sdk_error("BatchGetItem", e))?;
             let ru = out
                 .consumed_capacity()
                 .iter()
@@ -164,7 +164,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| sdk_error("BatchWriteItem", e))?;
+                .map_err(|e| self.sdk_error("BatchWriteItem", e))?;
             self.count_writes(
                 out.consumed_capacity()
                     .iter()
@@ -278,7 +278,7 @@ pub(crate) fn index_writes(
     let sk = feed_sk(v.published_at, &v.id);
     if let Some(old) = old {
         let old_words = index_words(&old.title, &old.description);
-        let same_place = old.feed_sk == sk && old.channel_id == v.channel_id;
+        let same_place = old.feed_sk == sk && v.channel_id == old.channel_id.as_str();
         if same_place && old_words == words {
             return Ok(());
         }
@@ -296,7 +296,7 @@ pub(crate) fn index_writes(
             pk: prefix_pk(topic, k),
             sk: sk.clone(),
             id: v.id.to_string(),
-            channel_id: v.channel_id.clone(),
+            channel_id: v.channel_id.to_string(),
             ws: ws.clone(),
         };
         writes.push(put(
@@ -356,7 +356,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| sdk_error("Query reindex", e))?;
+                .map_err(|e| self.sdk_error("Query reindex", e))?;
             let mut writes = Vec::new();
             let mut legacy = Vec::new();
             for item in page.items.unwrap_or_default() {

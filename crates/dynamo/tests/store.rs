@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use tubefeed_core::{
-    FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, Topic, Video, VideoId,
-    VideoStore,
+    ChannelId, FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, Topic,
+    Video, VideoId, VideoStore,
 };
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
@@ -20,7 +20,7 @@ fn video(i: usize) -> Video {
         title: format!("cricket & tea #{i} — क्रिकेट 🏏"),
         description: "a literal &amp; stays".into(),
         published_at: t(i as i64),
-        channel_id: "UCabc".into(),
+        channel_id: ChannelId::parse("UCabc").unwrap(),
         channel_title: "Chan".into(),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
@@ -168,9 +168,7 @@ async fn missing_state_is_default_and_create_is_idempotent() {
         s.load(&Topic::parse("none").unwrap()).await.unwrap(),
         FetchState::default()
     );
-    let again = tubefeed_dynamo::create_table(s.client(), s.table())
-        .await
-        .unwrap();
+    let again = tubefeed_dynamo::create_table(&s).await.unwrap();
     assert_eq!(again, tubefeed_dynamo::table::Created::AlreadyExisted);
 }
 
@@ -234,7 +232,7 @@ async fn reindex_migrates_whole_word_entries_to_the_prefix_index() {
                 .item("pk", AttributeValue::S(format!("W#cricket#{w}")))
                 .item("sk", AttributeValue::S(sk.clone()))
                 .item("id", AttributeValue::S(v.id.to_string()))
-                .item("channel_id", AttributeValue::S(v.channel_id.clone()))
+                .item("channel_id", AttributeValue::S(v.channel_id.to_string()))
                 .send()
                 .await
                 .unwrap();
@@ -313,7 +311,7 @@ async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
         .await
         .unwrap();
     let moved = Video {
-        channel_id: "UCnew".into(),
+        channel_id: ChannelId::parse("UCnew").unwrap(),
         ..v.clone()
     };
     // Deletes and puts of the same entry keys in one batch would be rejected by DynamoDB.
@@ -327,7 +325,7 @@ async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
         order: Order::Desc,
         published_after: None,
         published_before: None,
-        channel_id: Some(ch.into()),
+        channel_id: ChannelId::parse(ch).ok(),
         terms: vec!["tea".into()],
         limit: 10,
     };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, TimeZone, Utc};
-use tubefeed_core::{Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{ChannelId, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{
     DeferringProxy, client_for, dynamodb_client, dynamodb_endpoint, fresh_table,
@@ -48,7 +48,7 @@ fn video(i: usize) -> Video {
         title: text(3),
         description: text(4),
         published_at: t(i as i64 * 7),
-        channel_id: format!("UCchan{:03}", i % 9),
+        channel_id: ChannelId::parse(&format!("UCchan{:03}", i % 9)).unwrap(),
         channel_title: format!("Channel {}", i % 9),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),

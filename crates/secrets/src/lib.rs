@@ -12,13 +12,50 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use serde_json::{Map, Value};
 use tracing::{debug, info};
 use tubefeed_core::key_source::{dedup_keys, validate_key};
 use tubefeed_core::{Added, ApiKey, Fingerprint, KeySource, KeySourceError, ProjectName, Removed};
 
 pub const ENV_VAR: &str = "YOUTUBE_API_KEYS";
+
+/// A Secrets Manager failure as one sentence: what was asked, of which endpoint, and the
+/// innermost cause. The SDK's Debug form is logged at debug level only.
+pub fn sdk_reason<E, R>(client: &Client, what: &str, e: SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let endpoint = endpoint(client);
+    debug!(error = ?e, request = what, endpoint, "Secrets Manager request failed");
+    match &e {
+        SdkError::DispatchFailure(_) => format!(
+            "{what}: cannot reach {endpoint}: {}",
+            tubefeed_core::root_cause(&e)
+        ),
+        SdkError::TimeoutError(_) => format!("{what}: {endpoint} did not answer in time"),
+        SdkError::ServiceError(s) => format!(
+            "{what}: {endpoint} answered {}: {}",
+            s.err().code().unwrap_or("an unnamed error"),
+            s.err().message().unwrap_or("(no message)")
+        ),
+        _ => format!("{what}: {endpoint}: {}", tubefeed_core::root_cause(&e)),
+    }
+}
+
+/// "Secrets Manager at URL" under an endpoint override (the variables the SDK itself reads),
+/// "Secrets Manager in REGION" otherwise.
+fn endpoint(client: &Client) -> String {
+    let url = ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.trim().is_empty()));
+    match (url, client.config().region()) {
+        (Some(u), _) => format!("Secrets Manager at {u}"),
+        (None, Some(r)) => format!("Secrets Manager in {r}"),
+        (None, None) => "Secrets Manager".to_owned(),
+    }
+}
 
 /// `YOUTUBE_API_KEYS`: keys parsed once at start-up. tubefeed cannot edit a variable of the
 /// process that started it, so `add`/`remove` explain what to change instead.
@@ -269,7 +306,7 @@ impl SecretsManagerKeySource {
                 } else {
                     KeySourceError::Unavailable {
                         source_name: secret_name(&self.secret_id),
-                        reason: format!("GetSecretValue: {}", DisplayErrorContext(e)),
+                        reason: sdk_reason(&self.client, "GetSecretValue", e),
                     }
                 }
             })?;
@@ -306,7 +343,7 @@ impl SecretsManagerKeySource {
             .await
             .map_err(|e| KeySourceError::Unavailable {
                 source_name: secret_name(&self.secret_id),
-                reason: format!("PutSecretValue: {}", DisplayErrorContext(e)),
+                reason: sdk_reason(&self.client, "PutSecretValue", e),
             })?;
         self.remember(Some(keys));
         Ok(())

@@ -1,12 +1,11 @@
-//! In-process control of a running simulator, and the statistics it reports.
+//! In-process control of a running simulator.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::config::{FaultPlan, NewVideo};
+use crate::stats::{CallStats, SimState, TopicCounts};
 use crate::world::World;
 
 pub(crate) struct Shared {
@@ -29,42 +28,6 @@ impl Shared {
         w.catch_up();
         w
     }
-}
-
-/// Counts of search calls, including rejected and faulty ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallStats {
-    /// Every request to the search endpoint.
-    pub total: u64,
-    /// Per `key` parameter value; requests without a key are counted under `""`.
-    pub per_key: BTreeMap<String, u64>,
-    /// Per HTTP status answered (a malformed-body fault counts as 200).
-    pub per_status: BTreeMap<u16, u64>,
-    /// Answers decided by the [`FaultPlan`].
-    pub faults_injected: u64,
-    /// Calls refused because the key's project had no search calls left today, per key.
-    #[serde(default)]
-    pub quota_refused: BTreeMap<String, u64>,
-}
-
-/// Videos of one topic.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TopicCounts {
-    /// All videos, searchable or not yet indexed.
-    pub videos: usize,
-    /// Videos whose `indexed_at` has passed.
-    pub visible: usize,
-}
-
-/// What `GET /_sim/state` answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimState {
-    pub now: DateTime<Utc>,
-    pub topics: BTreeMap<String, TopicCounts>,
-    pub calls: CallStats,
-    /// Calls left today per key (configured keys and any key seen so far).
-    pub keys: BTreeMap<String, u32>,
-    pub faults: FaultPlan,
 }
 
 /// A cheap, cloneable handle on the simulator's state, for tests in the same process.

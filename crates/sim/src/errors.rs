@@ -78,6 +78,7 @@ impl ApiError {
     }
 
     /// The HTTP status and the exact body text.
+    // sizes: data (Google's error bodies, one arm each, as captured)
     pub(crate) fn render(&self) -> (u16, String) {
         let status = self.status();
         let code = i64::from(status);

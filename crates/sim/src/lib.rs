@@ -60,11 +60,13 @@ mod ids;
 mod json;
 mod search;
 mod server;
+mod stats;
 mod tokens;
 mod world;
 
 pub use config::{
     ClockMode, FaultPlan, InvalidKeyShape, LiveState, NewVideo, QuotaErrorShape, SimConfig,
 };
-pub use control::{CallStats, SimControl, SimState, TopicCounts};
+pub use control::SimControl;
 pub use server::SimHandle;
+pub use stats::{CallStats, SimState, TopicCounts};

@@ -18,8 +18,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{FaultPlan, LiveState, NewVideo, SimConfig};
-use crate::control::{Shared, SimControl, SimState};
+use crate::control::{Shared, SimControl};
 use crate::search;
+use crate::stats::SimState;
 use crate::world::World;
 
 /// A running simulator.

@@ -10,9 +10,9 @@ use chrono_tz::America::Los_Angeles;
 use fastrand::Rng;
 
 use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
-use crate::control::CallStats;
 use crate::generate;
 use crate::ids;
+use crate::stats::CallStats;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Video {

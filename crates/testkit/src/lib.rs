@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use tubefeed_dynamo::DynamoStore;
 
 pub const ENDPOINT_VAR: &str = "TUBEFEED_TEST_DYNAMODB";
 
@@ -187,7 +188,7 @@ pub async fn fresh_table(client: &Client) -> String {
     // DynamoDB Local may still be starting when the first test runs.
     let mut last = None;
     for _ in 0..50 {
-        match tubefeed_dynamo::create_table(client, &name).await {
+        match tubefeed_dynamo::create_table(&DynamoStore::new(client.clone(), name.clone())).await {
             Ok(_) => return name,
             Err(e) => last = Some(e),
         }

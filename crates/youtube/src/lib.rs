@@ -186,9 +186,16 @@ impl YouTubeClient {
         if e.is_timeout() {
             SourceError::Timeout(self.settings.timeout)
         } else {
-            // The URL, which carries the key, is stripped from reqwest's own error; the
-            // connector's errors below it name no URL.
-            SourceError::Transport(tubefeed_core::error_chain(&e.without_url()))
+            // The request URL carries the key: only the base URL is named, with the innermost
+            // cause (a refused connection, an unknown certificate issuer), which names no URL.
+            // The whole chain, also without the URL, is for RUST_LOG=debug.
+            let e = e.without_url();
+            tracing::debug!(error = %tubefeed_core::error_chain(&e), "search.list transport error");
+            SourceError::Transport(format!(
+                "{}: {}",
+                self.settings.base_url,
+                tubefeed_core::root_cause(&e)
+            ))
         }
     }
 }

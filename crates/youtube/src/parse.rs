@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tubefeed_core::text::decode_title;
 use tubefeed_core::{
-    LiveBroadcast, SearchPage, SourceError, Thumbnail, Thumbnails, Video, VideoId,
+    ChannelId, LiveBroadcast, SearchPage, SourceError, Thumbnail, Thumbnails, Video, VideoId,
 };
 
 #[derive(Deserialize)]
@@ -95,6 +95,7 @@ fn to_video(item: RawItem) -> Option<Video> {
     };
     let id = VideoId::parse(&id).ok()?;
     let s = item.snippet?;
+    let channel_id = ChannelId::parse(s.channel_id.as_deref()?).ok()?;
     let published_at = s
         .published_at
         .as_deref()
@@ -120,7 +121,7 @@ fn to_video(item: RawItem) -> Option<Video> {
         },
         description: s.description.unwrap_or_default(),
         published_at,
-        channel_id: s.channel_id.unwrap_or_default(),
+        channel_id,
         channel_title: s.channel_title.unwrap_or_default(),
         live_broadcast_content: LiveBroadcast::from_youtube(
             s.live_broadcast_content.as_deref().unwrap_or("none"),

@@ -33,19 +33,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ctl = sim.control();
         let client = dynamodb_client();
         let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
-        let fetcher = Fetcher {
-            source: YouTubeClient::new(ClientSettings {
+        let fetcher = Fetcher::new(
+            YouTubeClient::new(ClientSettings {
                 base_url: sim.base_url.clone(),
                 ..Default::default()
             })?,
-            videos: store.clone(),
-            state: store.clone(),
-            keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-            settings: FetchSettings {
+            store.clone(),
+            StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+            FetchSettings {
                 lease_ttl: StdDuration::from_secs(60),
                 ..Default::default()
             },
-        };
+        );
         let topic = [Topic::parse("cricket")?];
         // A steady history: one video a minute for the last hour, already stored.
         ctl.add_burst(

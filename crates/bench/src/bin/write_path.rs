@@ -6,7 +6,7 @@
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use tubefeed_core::{Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{ChannelId, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::fresh_table;
 
@@ -53,7 +53,8 @@ fn video(run: usize, i: usize, base: DateTime<Utc>) -> Video {
         title: text(8),
         description: text(16),
         published_at: base + Duration::seconds(i as i64),
-        channel_id: format!("UCchannel{:04}", i % 50),
+        channel_id: ChannelId::parse(&format!("UCchannel{:04}", i % 50))
+            .unwrap_or_else(|_| unreachable!()),
         channel_title: format!("Channel {}", i % 50),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),

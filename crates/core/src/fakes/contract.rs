@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::feed::{FeedQuery, FeedReader, Order};
 use crate::store::{FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, VideoStore};
 use crate::text::query_terms;
-use crate::video::{Topic, Video, VideoId};
+use crate::video::{ChannelId, Topic, Video, VideoId};
 
 fn video(i: u32, title: &str, at: DateTime<Utc>) -> Video {
     Video {
@@ -17,7 +17,8 @@ fn video(i: u32, title: &str, at: DateTime<Utc>) -> Video {
         title: title.to_owned(),
         description: format!("description {i}"),
         published_at: at,
-        channel_id: format!("UCcontract{}", i % 2),
+        channel_id: ChannelId::parse(&format!("UCcontract{}", i % 2))
+            .unwrap_or_else(|_| unreachable!()),
         channel_title: "Contract".into(),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
@@ -93,25 +94,18 @@ pub async fn state_store<S: FetchStateStore>(s: &S, topic: &Topic, now: DateTime
     );
 }
 
-/// Pages walk the feed in order without repeats or gaps; filters and words select; one video
-/// is found by id.
-pub async fn feed_reader<S: VideoStore + FeedReader>(s: &S, topic: &Topic, now: DateTime<Utc>) {
-    let titles = [
-        "Wickets galore",
-        "Tea time",
-        "How to make tea?",
-        "Kohli's century",
-        "Café cricket",
-        "Rain delay",
-        "Final over",
-    ];
-    let videos: Vec<Video> = titles
-        .iter()
-        .enumerate()
-        .map(|(i, t)| video(i as u32 + 10, t, now - chrono::Duration::minutes(i as i64)))
-        .collect();
-    s.upsert(topic, &videos, now).await.expect("upsert");
-    let query = |terms: &str, order: Order, limit: u8| FeedQuery {
+const FEED_TITLES: [&str; 7] = [
+    "Wickets galore",
+    "Tea time",
+    "How to make tea?",
+    "Kohli's century",
+    "Café cricket",
+    "Rain delay",
+    "Final over",
+];
+
+fn query(topic: &Topic, terms: &str, order: Order, limit: u8) -> FeedQuery {
+    FeedQuery {
         topic: topic.clone(),
         order,
         published_after: None,
@@ -119,31 +113,68 @@ pub async fn feed_reader<S: VideoStore + FeedReader>(s: &S, topic: &Topic, now: 
         channel_id: None,
         terms: query_terms(terms),
         limit,
-    };
-    for order in [Order::Desc, Order::Asc] {
-        let mut walked = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = s
-                .page(&query("", order, 3), cursor.as_ref())
-                .await
-                .expect("page");
-            assert!(page.videos.len() <= 3);
-            walked.extend(page.videos.into_iter().map(|v| v.title));
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
-        let mut want: Vec<String> = titles.iter().map(|t| (*t).to_owned()).collect();
-        if order == Order::Asc {
-            want.reverse();
-        }
-        assert_eq!(
-            walked, want,
-            "a walk {order:?} visits every video once, in order"
-        );
     }
+}
+
+/// Pages walk the feed in order without repeats or gaps; filters and words select; one video
+/// is found by id.
+pub async fn feed_reader<S: VideoStore + FeedReader>(s: &S, topic: &Topic, now: DateTime<Utc>) {
+    let videos: Vec<Video> = FEED_TITLES
+        .iter()
+        .enumerate()
+        .map(|(i, t)| video(i as u32 + 10, t, now - chrono::Duration::minutes(i as i64)))
+        .collect();
+    s.upsert(topic, &videos, now).await.expect("upsert");
+    for order in [Order::Desc, Order::Asc] {
+        walk(s, topic, order).await;
+    }
+    search(s, topic).await;
+    let windowed = FeedQuery {
+        published_after: Some(now - chrono::Duration::minutes(2)),
+        ..query(topic, "", Order::Desc, 50)
+    };
+    let page = s.page(&windowed, None).await.expect("window");
+    assert_eq!(page.videos.len(), 3, "an inclusive window");
+    let channel = FeedQuery {
+        channel_id: ChannelId::parse("UCcontract0").ok(),
+        ..query(topic, "", Order::Desc, 50)
+    };
+    let page = s.page(&channel, None).await.expect("channel");
+    assert!(page.videos.iter().all(|v| v.channel_id == "UCcontract0") && !page.videos.is_empty());
+    let one = s.video(&videos[3].id).await.expect("video");
+    assert_eq!(one.map(|v| v.title), Some("Kohli's century".into()));
+    let none = VideoId::parse("nosuchvideo").unwrap_or_else(|_| unreachable!());
+    assert_eq!(s.video(&none).await.expect("video"), None);
+}
+
+/// Pages of 3 from the start to the end visit every video once, in `order`.
+async fn walk<S: FeedReader>(s: &S, topic: &Topic, order: Order) {
+    let mut walked = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s
+            .page(&query(topic, "", order, 3), cursor.as_ref())
+            .await
+            .expect("page");
+        assert!(page.videos.len() <= 3);
+        walked.extend(page.videos.into_iter().map(|v| v.title));
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut want: Vec<String> = FEED_TITLES.iter().map(|t| (*t).to_owned()).collect();
+    if order == Order::Asc {
+        want.reverse();
+    }
+    assert_eq!(
+        walked, want,
+        "a walk {order:?} visits every video once, in order"
+    );
+}
+
+/// Words select by prefix, by a possessive's part and without diacritics.
+async fn search<S: FeedReader>(s: &S, topic: &Topic) {
     for (terms, want) in [
         ("tea how", &["How to make tea?"][..]),
         ("wick", &["Wickets galore"][..]),
@@ -152,7 +183,7 @@ pub async fn feed_reader<S: VideoStore + FeedReader>(s: &S, topic: &Topic, now: 
         ("zebra", &[][..]),
     ] {
         let page = s
-            .page(&query(terms, Order::Desc, 50), None)
+            .page(&query(topic, terms, Order::Desc, 50), None)
             .await
             .expect("search");
         let got: Vec<String> = page.videos.into_iter().map(|v| v.title).collect();
@@ -161,20 +192,4 @@ pub async fn feed_reader<S: VideoStore + FeedReader>(s: &S, topic: &Topic, now: 
             "q={terms}: prefixes, a possessive's part, folded diacritics"
         );
     }
-    let windowed = FeedQuery {
-        published_after: Some(now - chrono::Duration::minutes(2)),
-        ..query("", Order::Desc, 50)
-    };
-    let page = s.page(&windowed, None).await.expect("window");
-    assert_eq!(page.videos.len(), 3, "an inclusive window");
-    let channel = FeedQuery {
-        channel_id: Some("UCcontract0".into()),
-        ..query("", Order::Desc, 50)
-    };
-    let page = s.page(&channel, None).await.expect("channel");
-    assert!(page.videos.iter().all(|v| v.channel_id == "UCcontract0") && !page.videos.is_empty());
-    let one = s.video(&videos[3].id).await.expect("video");
-    assert_eq!(one.map(|v| v.title), Some("Kohli's century".into()));
-    let none = VideoId::parse("nosuchvideo").unwrap_or_else(|_| unreachable!());
-    assert_eq!(s.video(&none).await.expect("video"), None);
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::key::ApiKey;
 use crate::source::{SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
-use crate::video::{Topic, Video, VideoId};
+use crate::video::{ChannelId, Topic, Video, VideoId};
 
 /// A video as the fake knows it: found by its topic once `indexed_at` has passed.
 #[derive(Debug, Clone)]
@@ -87,7 +87,8 @@ impl MemSource {
             title: format!("{topic} video {}", inner.seq),
             description: String::new(),
             published_at: at,
-            channel_id: format!("UCfake{:02}", inner.seq % 7),
+            channel_id: ChannelId::parse(&format!("UCfake{:02}", inner.seq % 7))
+                .unwrap_or_else(|_| unreachable!()),
             channel_title: "Fake channel".into(),
             thumbnails: Default::default(),
             live_broadcast_content: Default::default(),

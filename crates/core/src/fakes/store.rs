@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, Order};
+use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 use crate::store::{
     FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, UpsertOutcome, VideoStore,
 };
@@ -21,6 +21,7 @@ struct Inner {
     first_stored: HashMap<(Topic, VideoId), DateTime<Utc>>,
     states: HashMap<Topic, FetchState>,
     leases: HashMap<Topic, (LeaseOwner, DateTime<Utc>)>,
+    key_pool: KeyPoolCounts,
 }
 
 /// Cheap to clone: clones share the data, as clones of the DynamoDB adapter share the table.
@@ -42,6 +43,11 @@ impl MemStore {
             .filter(|((t, _), _)| t == topic)
             .map(|((_, id), at)| (id.clone(), *at))
             .collect()
+    }
+
+    /// What [`KeyPoolReader::key_pool`] answers from now on (the API's /health reads it).
+    pub fn set_key_pool(&self, counts: KeyPoolCounts) {
+        self.lock().key_pool = counts;
     }
 
     /// The videos stored under `topic`, newest first.
@@ -205,5 +211,11 @@ impl FeedReader for MemStore {
             .iter()
             .map(|t| (t.clone(), inner.states.get(t).cloned().unwrap_or_default()))
             .collect())
+    }
+}
+
+impl KeyPoolReader for MemStore {
+    async fn key_pool(&self, _now: DateTime<Utc>) -> Result<KeyPoolCounts, StoreError> {
+        Ok(self.lock().key_pool.clone())
     }
 }

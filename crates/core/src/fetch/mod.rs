@@ -44,6 +44,20 @@ pub struct Fetcher<S, V, F, K> {
     pub settings: FetchSettings,
 }
 
+impl<S, St: Clone, K> Fetcher<S, St, St, K> {
+    /// The usual wiring: one store holds both the videos and the fetch state (the DynamoDB
+    /// table; a test's `MemStore`).
+    pub fn new(source: S, store: St, keys: K, settings: FetchSettings) -> Self {
+        Self {
+            source,
+            videos: store.clone(),
+            state: store,
+            keys,
+            settings,
+        }
+    }
+}
+
 impl<S, V, F, K> Fetcher<S, V, F, K>
 where
     S: VideoSource,

@@ -12,7 +12,7 @@ use super::rows::{
     Item, KEYS_PK, POOL_SK, Partition, ProjectRow, StoredProject, key_sk, ms, n, project_sk, s,
 };
 use crate::DynamoStore;
-use crate::error::{condition_failed, sdk_error};
+use crate::error::condition_failed;
 use crate::items::{PK, SK};
 
 pub(super) fn store_err(e: StoreError) -> KeyRingError {
@@ -63,7 +63,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| sdk_error("Query keys", e))?;
+                .map_err(|e| self.sdk_error("Query keys", e))?;
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
@@ -82,7 +82,7 @@ impl DynamoStore {
             .key(SK, s(key_sk(fp)))
             .send()
             .await
-            .map_err(|e| sdk_error("DeleteItem key", e))?;
+            .map_err(|e| self.sdk_error("DeleteItem key", e))?;
         Ok(())
     }
 
@@ -123,7 +123,7 @@ impl DynamoStore {
                 Some(UpdateItemError::ConditionalCheckFailedException(c)) => Ok(
                     Reserved::Conflict(c.item().map(ProjectRow::from_item).unwrap_or_default()),
                 ),
-                _ => Err(store_err(sdk_error("UpdateItem project reserve", e))),
+                _ => Err(store_err(self.sdk_error("UpdateItem project reserve", e))),
             },
         }
     }
@@ -140,7 +140,7 @@ impl DynamoStore {
             .expression_attribute_values(":name", s(project.id.to_string()))
             .send()
             .await
-            .map_err(|e| store_err(sdk_error("UpdateItem project dry", e)))?;
+            .map_err(|e| store_err(self.sdk_error("UpdateItem project dry", e)))?;
         Ok(())
     }
 
@@ -168,7 +168,7 @@ impl DynamoStore {
         match res {
             Ok(_) => Ok(()),
             Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(store_err(sdk_error("UpdateItem key rest", e))),
+            Err(e) => Err(store_err(self.sdk_error("UpdateItem key rest", e))),
         }
     }
 
@@ -186,7 +186,7 @@ impl DynamoStore {
             .expression_attribute_values(":fp", s(fp.as_str()))
             .send()
             .await
-            .map_err(|e| store_err(sdk_error("UpdateItem key invalid", e)))?;
+            .map_err(|e| store_err(self.sdk_error("UpdateItem key invalid", e)))?;
         Ok(())
     }
 
@@ -212,7 +212,7 @@ impl DynamoStore {
         match req.send().await {
             Ok(_) => Ok(true),
             Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(store_err(sdk_error("UpdateItem pool learned", e))),
+            Err(e) => Err(store_err(self.sdk_error("UpdateItem pool learned", e))),
         }
     }
 
@@ -255,7 +255,7 @@ impl DynamoStore {
         match req.send().await {
             Ok(_) => Ok(true),
             Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(store_err(sdk_error("UpdateItem pool", e))),
+            Err(e) => Err(store_err(self.sdk_error("UpdateItem pool", e))),
         }
     }
 
@@ -266,7 +266,7 @@ impl DynamoStore {
             .expression_attribute_values(":spent", n(-i64::from(calls)))
             .send()
             .await
-            .map_err(|e| store_err(sdk_error("UpdateItem pool spend", e)))?;
+            .map_err(|e| store_err(self.sdk_error("UpdateItem pool spend", e)))?;
         Ok(())
     }
 }

@@ -66,19 +66,18 @@ async fn setup(good: &[String]) -> Result<(SimHandle, DayFetcher), BoxError> {
     let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
     let mut keys: Vec<ApiKey> = good.iter().map(|k| ApiKey::new(k)).collect();
     keys.extend([ApiKey::new(INVALID), ApiKey::new(SPENT)]);
-    let fetcher = Fetcher {
-        source: YouTubeClient::new(ClientSettings {
+    let fetcher = Fetcher::new(
+        YouTubeClient::new(ClientSettings {
             base_url: sim.base_url.clone(),
             ..Default::default()
         })?,
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(store, EnvKeySource::new(keys), 100),
-        settings: FetchSettings {
+        store.clone(),
+        DynamoKeyRing::new(store, EnvKeySource::new(keys), 100),
+        FetchSettings {
             lease_ttl: StdDuration::from_secs(50),
             ..Default::default()
         },
-    };
+    );
     Ok((sim, fetcher))
 }
 
