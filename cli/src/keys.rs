@@ -2,15 +2,16 @@
 //! fingerprint. No key value is ever printed.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
-use tubefeed_app::App;
+use tubefeed_app::{App, AppKeyRing};
 use tubefeed_core::key_source::validate_key;
 use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{Added, Fingerprint, KeySource, ProjectReport, Removed};
 use tubefeed_dynamo::{KeyState, KeyStatus};
+
+use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -37,98 +38,68 @@ pub enum KeysCommand {
     },
 }
 
-pub async fn run(app: &App, command: KeysCommand) -> ExitCode {
-    let ring = match app.key_ring() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("tubefeed: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub async fn run(app: &App, command: KeysCommand) -> Result<(), CliError> {
+    let ring = app.key_ring()?;
     match command {
-        KeysCommand::List { json } => {
-            let now = Utc::now();
-            let listed = match ring.statuses(now).await {
-                Ok(s) => ring.projects(now).await.map(|p| (s, p)),
-                Err(e) => Err(e),
-            };
-            let (statuses, projects) = match listed {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("tubefeed: keys: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            if json {
-                print_json(&statuses, &projects);
-            } else {
-                print_table(&ring.source().describe(), &statuses, &projects, now);
-            }
-            ExitCode::SUCCESS
+        KeysCommand::List { json } => list(&ring, json).await,
+        KeysCommand::Add { key, from_stdin: _ } => add(&ring, key).await,
+        KeysCommand::Remove { key } => remove(&ring, &key).await,
+    }
+}
+
+async fn list(ring: &AppKeyRing, json: bool) -> Result<(), CliError> {
+    let now = Utc::now();
+    let failed = |e| CliError::failed(format!("keys: {e}"));
+    let statuses = ring.statuses(now).await.map_err(failed)?;
+    let projects = ring.projects(now).await.map_err(failed)?;
+    if json {
+        print_json(&statuses, &projects);
+    } else {
+        print_table(&ring.source().describe(), &statuses, &projects, now);
+    }
+    Ok(())
+}
+
+async fn add(ring: &AppKeyRing, key: Option<String>) -> Result<(), CliError> {
+    let raw = match key {
+        Some(k) => {
+            eprintln!(
+                "tubefeed: note: a key given as an argument may stay in your shell \
+                 history; `tubefeed keys add` without it reads standard input"
+            );
+            k
         }
-        KeysCommand::Add { key, from_stdin: _ } => {
-            let raw = match key {
-                Some(k) => {
-                    eprintln!(
-                        "tubefeed: note: a key given as an argument may stay in your shell \
-                         history; `tubefeed keys add` without it reads standard input"
-                    );
-                    k
-                }
-                None => match read_key_from_stdin() {
-                    Ok(k) => k,
-                    Err(e) => {
-                        eprintln!("tubefeed: could not read the key from standard input: {e}");
-                        return ExitCode::from(2);
-                    }
-                },
-            };
-            let key = match validate_key(&raw) {
-                Ok(k) => k,
-                Err(e) => {
-                    eprintln!("tubefeed: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            match ring.source().add(key).await {
-                Ok(Added::Added(fp)) => {
-                    println!("added {fp} to {}", ring.source().describe());
-                    ExitCode::SUCCESS
-                }
-                Ok(Added::AlreadyPresent(fp)) => {
-                    println!("{fp} is already in {}", ring.source().describe());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("tubefeed: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+        None => read_key_from_stdin().map_err(|e| {
+            CliError::usage(format!("could not read the key from standard input: {e}"))
+        })?,
+    };
+    let key = validate_key(&raw).map_err(CliError::usage)?;
+    match ring.source().add(key).await {
+        Ok(Added::Added(fp)) => println!("added {fp} to {}", ring.source().describe()),
+        Ok(Added::AlreadyPresent(fp)) => {
+            println!("{fp} is already in {}", ring.source().describe())
         }
-        KeysCommand::Remove { key } => {
-            let fp = parse_fingerprint(&key).unwrap_or_else(|| Fingerprint::of(key.trim()));
-            match ring.source().remove(&fp).await {
-                Ok(Removed::Removed(fp)) => {
-                    // The state goes too: a key added back later starts clean.
-                    if let Err(e) = ring.store().forget_key(&fp).await {
-                        eprintln!("tubefeed: note: the key's stored state stays: {e}");
-                    }
-                    println!("removed {fp} from {}", ring.source().describe());
-                    ExitCode::SUCCESS
-                }
-                Ok(Removed::NotFound) => {
-                    eprintln!(
-                        "tubefeed: no key with fingerprint {fp} in {}",
-                        ring.source().describe()
-                    );
-                    ExitCode::FAILURE
-                }
-                Err(e) => {
-                    eprintln!("tubefeed: {e}");
-                    ExitCode::FAILURE
-                }
+        Err(e) => return Err(CliError::failed(e)),
+    }
+    Ok(())
+}
+
+async fn remove(ring: &AppKeyRing, key: &str) -> Result<(), CliError> {
+    let fp = parse_fingerprint(key).unwrap_or_else(|| Fingerprint::of(key.trim()));
+    match ring.source().remove(&fp).await {
+        Ok(Removed::Removed(fp)) => {
+            // The state goes too: a key added back later starts clean.
+            if let Err(e) = ring.store().forget_key(&fp).await {
+                eprintln!("tubefeed: note: the key's stored state stays: {e}");
             }
+            println!("removed {fp} from {}", ring.source().describe());
+            Ok(())
         }
+        Ok(Removed::NotFound) => Err(CliError::failed(format!(
+            "no key with fingerprint {fp} in {}",
+            ring.source().describe()
+        ))),
+        Err(e) => Err(CliError::failed(e)),
     }
 }
 

@@ -1,14 +1,20 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
+mod error;
+mod fetch;
 mod keys;
 mod page_keys;
+mod serve;
 mod status;
+mod table;
 mod transfer;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tubefeed_app::{App, Config, telemetry};
+
+use error::CliError;
 
 #[derive(Parser)]
 #[command(
@@ -91,96 +97,22 @@ enum TableCommand {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init_cli();
-    let config = match Config::from_env() {
-        Ok(c) => c,
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Reported) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("tubefeed: configuration error: {e}");
-            return ExitCode::from(2);
+            eprintln!("tubefeed: {e}");
+            e.exit_code()
         }
-    };
-    let app = App::build(config).await;
-    match cli.command {
-        Command::Fetch => {
-            let fetcher = match app.fetcher() {
-                Ok(f) => f,
-                Err(e) => {
-                    eprintln!("tubefeed: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let summary = tubefeed_app::run_cycle(&fetcher, &app.config.topic_weights).await;
-            match serde_json::to_string(&summary) {
-                Ok(line) => println!("{line}"),
-                Err(e) => eprintln!("tubefeed: could not print the summary: {e}"),
-            }
-            if summary.ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Command::Reindex { topics } => {
-            let wanted = if topics.is_empty() {
-                app.config.topics.clone()
-            } else {
-                match topics
-                    .iter()
-                    .map(|t| tubefeed_core::Topic::parse(t))
-                    .collect::<Result<Vec<_>, _>>()
-                {
-                    Ok(t) => t,
-                    Err(e) => {
-                        eprintln!("tubefeed: --topic: {e}");
-                        return ExitCode::from(2);
-                    }
-                }
-            };
-            let mut report = serde_json::Map::new();
-            for topic in &wanted {
-                match app.store.reindex(topic).await {
-                    Ok(o) => {
-                        report.insert(
-                            topic.to_string(),
-                            serde_json::to_value(o).unwrap_or_default(),
-                        );
-                    }
-                    Err(e) => {
-                        eprintln!("tubefeed: reindex {topic}: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            }
-            println!("{}", serde_json::Value::Object(report));
-            ExitCode::SUCCESS
-        }
-        Command::Serve { addr } => {
-            let state = match app.api_state().await {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("tubefeed: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            let listener = match tokio::net::TcpListener::bind(addr).await {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("tubefeed: cannot listen on {addr}: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            match listener.local_addr() {
-                // Scripts read this line to learn the port when --addr asks for port 0.
-                Ok(a) => eprintln!("tubefeed: serving on http://{a}"),
-                Err(e) => eprintln!("tubefeed: serving ({e})"),
-            }
-            match tubefeed_app::serve(state, listener).await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("tubefeed: server failed: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), CliError> {
+    let app = App::build(Config::from_env()?).await?;
+    match command {
+        Command::Fetch => fetch::run(&app).await,
+        Command::Serve { addr } => serve::run(&app, addr).await,
+        Command::Reindex { topics } => table::reindex(&app, &topics).await,
         Command::Keys { command } => keys::run(&app, command).await,
         Command::PageKeys { command } => page_keys::run(&app, command).await,
         Command::Status { json } => status::run(&app, json).await,
@@ -192,19 +124,6 @@ async fn main() -> ExitCode {
         Command::Export { topics, since } => transfer::export(&app, &topics, since).await,
         Command::Table {
             command: TableCommand::Create,
-        } => match tubefeed_dynamo::create_table(app.store.client(), app.store.table()).await {
-            Ok(created) => {
-                let what = match created {
-                    tubefeed_dynamo::table::Created::Created => "created",
-                    tubefeed_dynamo::table::Created::AlreadyExisted => "already exists",
-                };
-                println!("table {}: {what}", app.store.table());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("tubefeed: table {}: {e}", app.store.table());
-                ExitCode::FAILURE
-            }
-        },
+        } => table::create(&app).await,
     }
 }

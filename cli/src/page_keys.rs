@@ -1,10 +1,10 @@
 //! `tubefeed page-keys list|rotate`: the keys that sign page tokens, by id (never their bytes).
 
-use std::process::ExitCode;
-
 use chrono::Utc;
 use clap::Subcommand;
 use tubefeed_app::{App, PageTokenSecret, page_keys};
+
+use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum PageKeysCommand {
@@ -20,22 +20,20 @@ pub enum PageKeysCommand {
     },
 }
 
-pub async fn run(app: &App, command: PageKeysCommand) -> ExitCode {
+pub async fn run(app: &App, command: PageKeysCommand) -> Result<(), CliError> {
     let id = match &app.config.page_token_secret {
         Some(PageTokenSecret::SecretId(id)) => id.clone(),
         Some(PageTokenSecret::Literal(_)) => {
-            eprintln!(
-                "tubefeed: page-keys: PAGE_TOKEN_SECRET is a literal; rotate it by changing the \
+            return Err(CliError::usage(
+                "page-keys: PAGE_TOKEN_SECRET is a literal; rotate it by changing the \
                  variable (tokens signed with the old value are then refused), or keep the keys \
-                 in Secrets Manager (PAGE_TOKEN_SECRET_ID)"
-            );
-            return ExitCode::from(2);
+                 in Secrets Manager (PAGE_TOKEN_SECRET_ID)",
+            ));
         }
         None => {
-            eprintln!(
-                "tubefeed: page-keys: set PAGE_TOKEN_SECRET_ID (the secret holding the keys)"
-            );
-            return ExitCode::from(2);
+            return Err(CliError::usage(
+                "page-keys: set PAGE_TOKEN_SECRET_ID (the secret holding the keys)",
+            ));
         }
     };
     let client = app.secrets_client();
@@ -47,21 +45,14 @@ pub async fn run(app: &App, command: PageKeysCommand) -> ExitCode {
             page_keys::rotate(&client, &id, now, window).await
         }
     };
-    match keys {
-        Ok(keys) => {
-            for k in keys.keys() {
-                let line = serde_json::json!({
-                    "id": k.id,
-                    "active_from": k.active_from,
-                    "retire_at": k.retire_at,
-                });
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tubefeed: page-keys: {e}");
-            ExitCode::FAILURE
-        }
+    let keys = keys.map_err(|e| CliError::failed(format!("page-keys: {e}")))?;
+    for k in keys.keys() {
+        let line = serde_json::json!({
+            "id": k.id,
+            "active_from": k.active_from,
+            "retire_at": k.retire_at,
+        });
+        println!("{line}");
     }
+    Ok(())
 }

@@ -2,13 +2,13 @@
 //! freshness, last error (kind and message, AWS identifiers redacted) and the key pool's
 //! projects — read from the table (and the key source, when one is configured).
 
-use std::process::ExitCode;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tubefeed_app::App;
 use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{FeedReader, KeyPoolCounts, ProjectReport};
+
+use crate::error::CliError;
 
 #[derive(Serialize)]
 struct TopicStatus {
@@ -41,21 +41,16 @@ struct Status {
     next_reset: DateTime<Utc>,
 }
 
-pub async fn run(app: &App, json: bool) -> ExitCode {
-    match gather(app).await {
-        Ok(status) => {
-            if json {
-                println!("{}", serde_json::to_string(&status).unwrap_or_default());
-            } else {
-                print_text(&status);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("tubefeed: status: {e}");
-            ExitCode::FAILURE
-        }
+pub async fn run(app: &App, json: bool) -> Result<(), CliError> {
+    let status = gather(app)
+        .await
+        .map_err(|e| CliError::failed(format!("status: {e}")))?;
+    if json {
+        println!("{}", serde_json::to_string(&status).unwrap_or_default());
+    } else {
+        print_text(&status);
     }
+    Ok(())
 }
 
 async fn gather(app: &App) -> Result<Status, String> {

@@ -5,15 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::process::ExitCode;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use tubefeed_app::App;
 use tubefeed_core::{
-    FeedQuery, FeedReader, LiveBroadcast, Order, Thumbnails, Topic, UpsertOutcome, Video, VideoId,
-    VideoStore,
+    ChannelId, FeedQuery, FeedReader, LiveBroadcast, Order, Thumbnails, Topic, UpsertOutcome,
+    Video, VideoId, VideoStore,
 };
+
+use crate::error::{CliError, topics_or_all};
 
 /// Videos sent to the store per upsert: large enough to fill its batches, small enough that a
 /// failure leaves little to redo.
@@ -52,7 +53,7 @@ impl VideoLine {
             title: v.title.clone(),
             description: v.description.clone(),
             published_at: v.published_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            channel_id: v.channel_id.clone(),
+            channel_id: v.channel_id.to_string(),
             channel_title: v.channel_title.clone(),
             thumbnails: v.thumbnails.clone(),
             live_broadcast_content: v.live_broadcast_content,
@@ -71,9 +72,8 @@ impl VideoLine {
         let published_at = DateTime::parse_from_rfc3339(&self.published_at)
             .map_err(|e| format!("published_at {:?}: {e}", self.published_at))?
             .with_timezone(&Utc);
-        if self.channel_id.is_empty() {
-            return Err("channel_id is empty".into());
-        }
+        let channel_id = ChannelId::parse(&self.channel_id)
+            .map_err(|e| format!("channel_id {:?}: {e}", self.channel_id))?;
         Ok((
             topic,
             Video {
@@ -81,7 +81,7 @@ impl VideoLine {
                 title: self.title,
                 description: self.description,
                 published_at,
-                channel_id: self.channel_id,
+                channel_id,
                 channel_title: self.channel_title,
                 thumbnails: self.thumbnails,
                 live_broadcast_content: self.live_broadcast_content,
@@ -113,111 +113,153 @@ impl ImportSummary {
     }
 }
 
-async fn flush(
-    app: &App,
-    pending: &mut BTreeMap<Topic, Vec<Video>>,
-    summary: &mut ImportSummary,
-) -> Result<(), String> {
-    for (topic, videos) in std::mem::take(pending) {
-        let o = app
-            .store
-            .upsert(&topic, &videos, Utc::now())
-            .await
-            .map_err(|e| format!("storing {} videos of {topic}: {e}", videos.len()))?;
-        summary.add(videos.len(), o);
-    }
-    Ok(())
+/// An import in progress: what was read and not yet stored, and the counts so far.
+struct Importer<'a> {
+    app: &'a App,
+    default_topic: Option<Topic>,
+    strict: bool,
+    pending: BTreeMap<Topic, Vec<Video>>,
+    queued: usize,
+    summary: ImportSummary,
+    progress: indicatif::ProgressBar,
 }
 
-pub async fn import(app: &App, file: &str, topic: Option<String>, strict: bool) -> ExitCode {
-    let default_topic = match topic.as_deref().map(Topic::parse).transpose() {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("tubefeed: --topic: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let reader: Box<dyn BufRead> = if file == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(file) {
-            Ok(f) => Box::new(std::io::BufReader::new(f)),
-            Err(e) => {
-                eprintln!("tubefeed: cannot read {file}: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    };
-    // A spinner with counts on a terminal; nothing when stderr is a pipe or a file.
-    let progress = indicatif::ProgressBar::new_spinner();
-    progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} lines read, {msg} [{elapsed}]")
+/// Whether to read on after a line.
+enum Next {
+    Read,
+    Stop,
+}
+
+impl<'a> Importer<'a> {
+    fn new(app: &'a App, default_topic: Option<Topic>, strict: bool) -> Self {
+        // A spinner with counts on a terminal; nothing when stderr is a pipe or a file.
+        let progress = indicatif::ProgressBar::new_spinner();
+        progress.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {pos} lines read, {msg} [{elapsed}]",
+            )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    let mut summary = ImportSummary::default();
-    let mut pending: BTreeMap<Topic, Vec<Video>> = BTreeMap::new();
-    let mut queued = 0usize;
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
+        );
+        Self {
+            app,
+            default_topic,
+            strict,
+            pending: BTreeMap::new(),
+            queued: 0,
+            summary: ImportSummary::default(),
+            progress,
+        }
+    }
+
+    fn bad_line(&mut self, n: usize, why: &str) {
+        self.progress
+            .suspend(|| eprintln!("tubefeed: line {n}: {why}"));
+        self.summary.bad_lines += 1;
+    }
+
+    /// Line `n` of the input: queued when good, reported when bad; a full batch is stored.
+    async fn line(&mut self, n: usize, line: std::io::Result<String>) -> Result<Next, String> {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                progress.suspend(|| eprintln!("tubefeed: line {n}: cannot read: {e}"));
-                summary.bad_lines += 1;
-                summary.stopped_at_line = Some(n);
-                break;
+                self.bad_line(n, &format!("cannot read: {e}"));
+                self.summary.stopped_at_line = Some(n);
+                return Ok(Next::Stop);
             }
         };
         if line.trim().is_empty() {
-            continue;
+            return Ok(Next::Read);
         }
-        summary.lines += 1;
+        self.summary.lines += 1;
         let parsed = serde_json::from_str::<VideoLine>(&line)
             .map_err(|e| e.to_string())
-            .and_then(|l| l.into_video(default_topic.as_ref()));
+            .and_then(|l| l.into_video(self.default_topic.as_ref()));
         match parsed {
             Ok((t, v)) => {
-                pending.entry(t).or_default().push(v);
-                queued += 1;
+                self.pending.entry(t).or_default().push(v);
+                self.queued += 1;
             }
             Err(why) => {
-                progress.suspend(|| eprintln!("tubefeed: line {n}: {why}"));
-                summary.bad_lines += 1;
-                if strict {
-                    summary.stopped_at_line = Some(n);
-                    break;
+                self.bad_line(n, &why);
+                if self.strict {
+                    self.summary.stopped_at_line = Some(n);
+                    return Ok(Next::Stop);
                 }
             }
         }
-        if queued >= IMPORT_BATCH {
-            if let Err(e) = flush(app, &mut pending, &mut summary).await {
-                progress.finish_and_clear();
-                eprintln!("tubefeed: import failed: {e}");
-                print_summary(&summary);
-                return ExitCode::FAILURE;
-            }
-            queued = 0;
+        if self.queued >= IMPORT_BATCH {
+            self.flush().await?;
         }
-        progress.set_position(n as u64);
-        progress.set_message(format!(
+        self.progress.set_position(n as u64);
+        self.progress.set_message(format!(
             "{} stored, {} bad",
-            summary.imported, summary.bad_lines
+            self.summary.imported, self.summary.bad_lines
         ));
+        Ok(Next::Read)
+    }
+
+    /// Stores everything queued.
+    async fn flush(&mut self) -> Result<(), String> {
+        for (topic, videos) in std::mem::take(&mut self.pending) {
+            let o = self
+                .app
+                .store
+                .upsert(&topic, &videos, Utc::now())
+                .await
+                .map_err(|e| format!("storing {} videos of {topic}: {e}", videos.len()))?;
+            self.summary.add(videos.len(), o);
+        }
+        self.queued = 0;
+        Ok(())
+    }
+}
+
+pub async fn import(
+    app: &App,
+    file: &str,
+    topic: Option<String>,
+    strict: bool,
+) -> Result<(), CliError> {
+    let default_topic = topic
+        .as_deref()
+        .map(Topic::parse)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--topic: {e}")))?;
+    let reader: Box<dyn BufRead> = if file == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(file)
+            .map_err(|e| CliError::usage(format!("cannot read {file}: {e}")))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let mut importer = Importer::new(app, default_topic, strict);
+    let mut stored = Ok(());
+    for (i, line) in reader.lines().enumerate() {
+        match importer.line(i + 1, line).await {
+            Ok(Next::Read) => {}
+            Ok(Next::Stop) => break,
+            Err(e) => {
+                stored = Err(e);
+                break;
+            }
+        }
     }
     // With --strict the lines before the bad one are stored too: what was read and valid is
     // never dropped, and a re-run after fixing the line changes nothing for them.
-    let flushed = flush(app, &mut pending, &mut summary).await;
-    progress.finish_and_clear();
-    if let Err(e) = flushed {
-        eprintln!("tubefeed: import failed: {e}");
-        print_summary(&summary);
-        return ExitCode::FAILURE;
+    if stored.is_ok() {
+        stored = importer.flush().await;
     }
-    print_summary(&summary);
-    if summary.bad_lines > 0 {
-        ExitCode::FAILURE
+    importer.progress.finish_and_clear();
+    if let Err(e) = stored {
+        eprintln!("tubefeed: import failed: {e}");
+        print_summary(&importer.summary);
+        return Err(CliError::Reported);
+    }
+    print_summary(&importer.summary);
+    if importer.summary.bad_lines > 0 {
+        Err(CliError::Reported)
     } else {
-        ExitCode::SUCCESS
+        Ok(())
     }
 }
 
@@ -228,75 +270,77 @@ fn print_summary(s: &ImportSummary) {
     }
 }
 
-pub async fn export(app: &App, topics: &[String], since: Option<String>) -> ExitCode {
-    let topics: Vec<Topic> = if topics.is_empty() {
-        app.config.topics.clone()
-    } else {
-        match topics.iter().map(|t| Topic::parse(t)).collect() {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("tubefeed: --topic: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    };
-    let since = match since.map(|s| DateTime::parse_from_rfc3339(&s)).transpose() {
-        Ok(s) => s.map(|s| s.with_timezone(&Utc)),
-        Err(e) => {
-            eprintln!("tubefeed: --since must be an RFC 3339 date-time with a zone: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub async fn export(app: &App, topics: &[String], since: Option<String>) -> Result<(), CliError> {
+    let topics = topics_or_all(topics, &app.config.topics)?;
+    let since = since
+        .map(|s| DateTime::parse_from_rfc3339(&s))
+        .transpose()
+        .map_err(|e| {
+            CliError::usage(format!(
+                "--since must be an RFC 3339 date-time with a zone: {e}"
+            ))
+        })?
+        .map(|s| s.with_timezone(&Utc));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for topic in topics {
-        let q = FeedQuery {
-            topic: topic.clone(),
-            order: Order::Desc,
-            published_after: since,
-            published_before: None,
-            channel_id: None,
-            terms: Vec::new(),
-            limit: EXPORT_PAGE,
-        };
-        let mut cursor = None;
-        loop {
-            let page = match app.store.page(&q, cursor.as_ref()).await {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("tubefeed: export {topic}: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            for v in &page.videos {
-                let line = match serde_json::to_string(&VideoLine::from_video(&topic, v)) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        eprintln!("tubefeed: export {topic}: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                };
-                if let Err(e) = writeln!(out, "{line}") {
-                    // A closed pipe (`| head`) ends the export; it is not a failure of ours.
-                    if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        return ExitCode::SUCCESS;
-                    }
-                    eprintln!("tubefeed: export: {e}");
-                    return ExitCode::FAILURE;
-                }
-            }
-            match page.next {
-                Some(c) => cursor = Some(c),
-                None => break,
+        match export_topic(app, &topic, since, &mut out).await {
+            Ok(()) => {}
+            // A closed pipe (`| head`) ends the export; it is not a failure of ours.
+            Err(Written::Closed) => return Ok(()),
+            Err(Written::Failed(e)) => {
+                return Err(CliError::failed(format!("export {topic}: {e}")));
             }
         }
     }
     match out.flush() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tubefeed: export: {e}");
-            ExitCode::FAILURE
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failed(format!("export: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why an export stopped early.
+enum Written {
+    Closed,
+    Failed(String),
+}
+
+/// Every stored video of `topic` published at or after `since`, newest first, a line each.
+async fn export_topic(
+    app: &App,
+    topic: &Topic,
+    since: Option<DateTime<Utc>>,
+    out: &mut impl Write,
+) -> Result<(), Written> {
+    let q = FeedQuery {
+        topic: topic.clone(),
+        order: Order::Desc,
+        published_after: since,
+        published_before: None,
+        channel_id: None,
+        terms: Vec::new(),
+        limit: EXPORT_PAGE,
+    };
+    let mut cursor = None;
+    loop {
+        let page = app
+            .store
+            .page(&q, cursor.as_ref())
+            .await
+            .map_err(|e| Written::Failed(e.to_string()))?;
+        for v in &page.videos {
+            let line = serde_json::to_string(&VideoLine::from_video(topic, v))
+                .map_err(|e| Written::Failed(e.to_string()))?;
+            writeln!(out, "{line}").map_err(|e| match e.kind() {
+                std::io::ErrorKind::BrokenPipe => Written::Closed,
+                _ => Written::Failed(e.to_string()),
+            })?;
+        }
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(()),
         }
     }
 }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use fastrand::Rng;
 use serde_json::Value;
 use tubefeed_core::text::{decode_title, index_words, matches, query_terms};
-use tubefeed_core::{Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{ChannelId, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
 
@@ -239,7 +239,7 @@ fn dataset(rng: &mut Rng) -> Vec<Video> {
                 description: phrase(rng, desc_words),
                 // Some share a publication second, so the id breaks ties.
                 published_at: t0() + Duration::seconds((i as i64) * 7 - (i as i64 % 3)),
-                channel_id: format!("UCchan{:02}", rng.usize(..12)),
+                channel_id: ChannelId::parse(&format!("UCchan{:02}", rng.usize(..12))).unwrap(),
                 channel_title: "Channel".into(),
                 thumbnails: Default::default(),
                 live_broadcast_content: Default::default(),

@@ -43,21 +43,20 @@ impl Env {
         let client = dynamodb_client();
         let table = fresh_table(&client).await;
         let store = DynamoStore::new(client, table.clone());
-        let fetcher = Fetcher {
-            source: YouTubeClient::new(ClientSettings {
+        let fetcher = Fetcher::new(
+            YouTubeClient::new(ClientSettings {
                 base_url: sim.base_url.clone(),
                 ..Default::default()
             })
             .unwrap(),
-            videos: store.clone(),
-            state: store,
-            keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
-            settings: FetchSettings {
+            store,
+            StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+            FetchSettings {
                 backfill_pages: 20,
                 lease_ttl: StdDuration::from_secs(60),
                 ..Default::default()
             },
-        };
+        );
         let (server, base) = common::start_serve(&table, "cricket").await;
         Self {
             sim,

@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use tubefeed_core::{Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{ChannelId, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::OwnDynamo;
 
@@ -14,8 +14,8 @@ async fn api_answers_503_with_retry_after_while_dynamodb_is_down_and_recovers() 
     let mut ddb = OwnDynamo::start().await;
     let client = ddb.client();
     let table = "outage";
-    tubefeed_dynamo::create_table(&client, table).await.unwrap();
     let store = DynamoStore::new(client, table);
+    tubefeed_dynamo::create_table(&store).await.unwrap();
     let topic = Topic::parse("cricket").unwrap();
     let t0 = Utc
         .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
@@ -27,7 +27,7 @@ async fn api_answers_503_with_retry_after_while_dynamodb_is_down_and_recovers() 
             title: format!("How to make tea, part {i}"),
             description: String::new(),
             published_at: t0 + chrono::Duration::minutes(i),
-            channel_id: "UCabc".into(),
+            channel_id: ChannelId::parse("UCabc").unwrap(),
             channel_title: "Chan".into(),
             thumbnails: Default::default(),
             live_broadcast_content: Default::default(),

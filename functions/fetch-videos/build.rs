@@ -3,7 +3,7 @@
 //! the loader applies on every cold start, dirtying ~1.4 MB of pages before `main`; fixed at
 //! link time they cost nothing and take ~1.3 MB out of the file. What is given up is ASLR for
 //! the executable's own image (shared libraries, heap and stacks are still randomised); build
-//! with `TUBEFEED_PIE=1` to keep it (README "Figures" has the cold start both ways).
+//! with `TUBEFEED_PIE=1` to keep it (docs/figures.md has the cold start both ways).
 fn main() {
     // Linux only (Lambda, and local Linux builds): other platforms' linkers want PIE.
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");

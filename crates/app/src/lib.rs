@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod page_keys;
+mod region;
 pub mod telemetry;
 
 use aws_config::BehaviorVersion;
@@ -137,6 +138,10 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Client(String),
+    #[error(
+        "no AWS region: set AWS_REGION (for example AWS_REGION=us-east-1), or a region in your AWS profile"
+    )]
+    NoRegion,
 }
 
 /// Everything built once per process.
@@ -148,9 +153,12 @@ pub struct App {
 
 impl App {
     /// Loads the AWS configuration (region, credentials, `AWS_ENDPOINT_URL_*` overrides) and
-    /// builds one DynamoDB client.
-    pub async fn build(config: Config) -> Self {
+    /// builds one DynamoDB client. Fails, in one sentence, when no region can be found.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = region::named_or_local().await {
+            loader = loader.region(region);
+        }
         {
             // The SDK's HTTPS client, built here rather than by the SDK: rustls with ring (aws-lc's
             // static library costs each bootstrap about a megabyte), and with the compiled-in
@@ -188,12 +196,18 @@ impl App {
             );
         }
         let sdk = loader.load().await;
-        let store = DynamoStore::new(
+        if sdk.region().is_none() {
+            return Err(StartupError::NoRegion);
+        }
+        let mut store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
         )
         .with_write_concurrency(config.store_inflight);
-        Self { config, store, sdk }
+        if let Some(url) = region::dynamodb_endpoint_url() {
+            store = store.with_endpoint_url(&url);
+        }
+        Ok(Self { config, store, sdk })
     }
 
     /// The configured key source: `YOUTUBE_API_KEYS` or the `YOUTUBE_API_KEYS_SECRET_ID`
@@ -233,13 +247,12 @@ impl App {
             ..Default::default()
         })
         .map_err(|e| StartupError::Client(e.to_string()))?;
-        Ok(Fetcher {
+        Ok(Fetcher::new(
             source,
-            videos: self.store.clone(),
-            state: self.store.clone(),
+            self.store.clone(),
             keys,
-            settings: self.config.fetch.clone(),
-        })
+            self.config.fetch.clone(),
+        ))
     }
 }
 

@@ -6,7 +6,6 @@
 //! then — and keeps accepting tokens of the old key for the rotation window after that.
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -47,7 +46,10 @@ pub async fn read(client: &Client, secret_id: &str) -> Result<KeySet, PageKeyErr
         .map_err(|e| {
             secret_err(
                 secret_id,
-                format!("could not be read: {}", DisplayErrorContext(e)),
+                format!(
+                    "could not be read: {}",
+                    tubefeed_secrets::sdk_reason(client, "GetSecretValue", e)
+                ),
             )
         })?;
     let text = out
@@ -93,7 +95,10 @@ pub async fn rotate(
         .map_err(|e| {
             secret_err(
                 secret_id,
-                format!("could not be written: {}", DisplayErrorContext(e)),
+                format!(
+                    "could not be written: {}",
+                    tubefeed_secrets::sdk_reason(client, "PutSecretValue", e)
+                ),
             )
         })?;
     Ok(next)

@@ -2,11 +2,16 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// `RUST_LOG` filters (default `info`); `LOG_FORMAT=json` switches to one JSON object a line.
+/// `RUST_LOG` filters (default: `info`, and only errors from the AWS SDK's configuration
+/// loader, whose warnings are Debug dumps of what our own one-line errors say); `LOG_FORMAT=json`
+/// switches to one JSON object a line. Colours only on a terminal.
 pub fn init_cli() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_config=error"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     // A second init (tests) is harmless; ignore it.

@@ -29,7 +29,7 @@ async fn stored(store: &DynamoStore) -> (usize, usize) {
 async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     let mut ddb = OwnDynamo::start().await;
     let table = "faults";
-    tubefeed_dynamo::create_table(&ddb.client(), table)
+    tubefeed_dynamo::create_table(&DynamoStore::new(ddb.client(), table))
         .await
         .unwrap();
     let sim = SimHandle::start(SimConfig {
@@ -53,20 +53,21 @@ async fn dynamodb_stopped_mid_run_and_restarted_loses_nothing() {
     );
     let w0 = t0() - Duration::hours(4) + Duration::seconds(30 * 99);
     let lease = StdDuration::from_secs(120);
-    let fetcher = |store: DynamoStore| Fetcher {
-        source: YouTubeClient::new(ClientSettings {
-            base_url: sim.base_url.clone(),
-            ..Default::default()
-        })
-        .unwrap(),
-        videos: store.clone(),
-        state: store,
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 10_000),
-        settings: FetchSettings {
-            backfill_pages: 20,
-            lease_ttl: lease,
-            ..Default::default()
-        },
+    let fetcher = |store: DynamoStore| {
+        Fetcher::new(
+            YouTubeClient::new(ClientSettings {
+                base_url: sim.base_url.clone(),
+                ..Default::default()
+            })
+            .unwrap(),
+            store,
+            StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 10_000),
+            FetchSettings {
+                backfill_pages: 20,
+                lease_ttl: lease,
+                ..Default::default()
+            },
+        )
     };
     let topic = Topic::parse("cricket").unwrap();
 
@@ -184,8 +185,8 @@ async fn youtube_fault_then_recovery(
     let client = tubefeed_testkit::dynamodb_client();
     let table = tubefeed_testkit::fresh_table(&client).await;
     let store = DynamoStore::new(client, table);
-    let fetcher = Fetcher {
-        source: YouTubeClient::new(ClientSettings {
+    let fetcher = Fetcher::new(
+        YouTubeClient::new(ClientSettings {
             base_url: sim.base_url.clone(),
             timeout: StdDuration::from_millis(250),
             max_retries: 2,
@@ -194,15 +195,14 @@ async fn youtube_fault_then_recovery(
             ..Default::default()
         })
         .unwrap(),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 10_000),
-        settings: FetchSettings {
+        store.clone(),
+        StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 10_000),
+        FetchSettings {
             backfill_pages: 20,
             lease_ttl: StdDuration::from_secs(60),
             ..Default::default()
         },
-    };
+    );
     let topic = Topic::parse("cricket").unwrap();
 
     let s1 = fetcher.run(std::slice::from_ref(&topic), ctl.now()).await;

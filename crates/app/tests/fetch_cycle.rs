@@ -59,16 +59,15 @@ impl Env {
             ..Default::default()
         })
         .unwrap();
-        Fetcher {
+        Fetcher::new(
             source,
-            videos: self.store.clone(),
-            state: self.store.clone(),
-            keys: StaticKeyRing::new(
+            self.store.clone(),
+            StaticKeyRing::new(
                 vec![ApiKey::new("sim-key-1"), ApiKey::new("sim-key-2")],
                 10_000,
             ),
             settings,
-        }
+        )
     }
 
     async fn run(&self, f: &TestFetcher) -> CycleSummary {

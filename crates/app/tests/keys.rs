@@ -105,13 +105,7 @@ async fn a_secret_with_one_key_of_each_failure_runs_on_the_good_one_and_spares_t
         SecretsManagerKeySource::new(sm.clone(), secret.clone(), StdDuration::from_secs(300)),
         100,
     );
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: ring,
-        settings: settings(),
-    };
+    let fetcher = Fetcher::new(client(&sim), store.clone(), ring, settings());
 
     let first = fetcher.run(&[topic("cricket")], ctl.now()).await;
     assert!(first.ok, "{first:?}");
@@ -224,17 +218,16 @@ async fn with_every_key_spent_two_runs_spend_at_most_one_call_then_none() {
         Duration::minutes(1),
     );
     let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(
+    let fetcher = Fetcher::new(
+        client(&sim),
+        store.clone(),
+        DynamoKeyRing::new(
             store.clone(),
             EnvKeySource::new(vec![ApiKey::new(key)]),
             100,
         ),
-        settings: settings(),
-    };
+        settings(),
+    );
     let reset = next_pacific_midnight(t0());
     let mut spent = Vec::new();
     for _ in 0..2 {
@@ -272,17 +265,16 @@ async fn with_every_key_spent_two_runs_spend_at_most_one_call_then_none() {
         t0() - Duration::minutes(5),
         Duration::minutes(1),
     );
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(
+    let fetcher = Fetcher::new(
+        client(&sim),
+        store.clone(),
+        DynamoKeyRing::new(
             store.clone(),
             EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
             3,
         ),
-        settings: settings(),
-    };
+        settings(),
+    );
     // Earlier runs (here: reservations made directly) spent the pool: 2 keys × 3 calls.
     for _ in 0..6 {
         assert!(matches!(
@@ -466,16 +458,17 @@ async fn two_concurrent_runs_keep_exact_call_counts() {
         Duration::seconds(15),
     );
     let store = store().await;
-    let make = || Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(
+    let make = || {
+        Fetcher::new(
+            client(&sim),
             store.clone(),
-            EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
-            100,
-        ),
-        settings: settings(),
+            DynamoKeyRing::new(
+                store.clone(),
+                EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
+                100,
+            ),
+            settings(),
+        )
     };
     let (a, b) = (make(), make());
     let (ta, tb) = ([topic("cricket")], [topic("football")]);
@@ -594,17 +587,16 @@ async fn the_daily_budget_paces_runs_and_lets_a_burst_finish() {
         Duration::minutes(1),
     );
     let store = store().await;
-    let fetcher = Fetcher {
-        source: client(&sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(
+    let fetcher = Fetcher::new(
+        client(&sim),
+        store.clone(),
+        DynamoKeyRing::new(
             store.clone(),
             EnvKeySource::new(vec![ApiKey::new(key)]),
             100,
         ),
-        settings: settings(),
-    };
+        settings(),
+    );
     let first = fetcher.run(&[topic("cricket")], ctl.now()).await;
     assert!(first.ok && first.topics[0].skipped.is_none(), "{first:?}");
     let b = first.budget.as_ref().unwrap();

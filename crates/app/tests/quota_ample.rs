@@ -57,16 +57,15 @@ fn fetcher(
     keys: Ring,
     settings: FetchSettings,
 ) -> AppFetcher {
-    Fetcher {
-        source: client(sim),
-        videos: store.clone(),
-        state: store.clone(),
+    Fetcher::new(
+        client(sim),
+        store.clone(),
         keys,
-        settings: FetchSettings {
+        FetchSettings {
             lease_ttl: StdDuration::from_secs(60),
             ..settings
         },
-    }
+    )
 }
 
 async fn stored_ids(store: &DynamoStore, topic: &str) -> BTreeSet<String> {

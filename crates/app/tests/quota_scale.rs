@@ -86,17 +86,16 @@ fn budgeted(
     store: &DynamoStore,
     keys: &[String],
 ) -> Fetcher<YouTubeClient, DynamoStore, DynamoStore, DynamoKeyRing<EnvKeySource>> {
-    Fetcher {
-        source: client(sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: DynamoKeyRing::new(
+    Fetcher::new(
+        client(sim),
+        store.clone(),
+        DynamoKeyRing::new(
             store.clone(),
             EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
             100,
         ),
-        settings: settings(),
-    }
+        settings(),
+    )
 }
 
 /// The topic was polled in this run: it was not set aside (paced, not due, locked, no key).
@@ -125,13 +124,12 @@ type StaticFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyR
 
 /// A fetcher on one simulator key with no daily limit to speak of (no budget planner).
 fn one_key_fetcher(sim: &SimHandle, store: &DynamoStore, settings: FetchSettings) -> StaticFetcher {
-    Fetcher {
-        source: client(sim),
-        videos: store.clone(),
-        state: store.clone(),
-        keys: StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
+    Fetcher::new(
+        client(sim),
+        store.clone(),
+        StaticKeyRing::new(vec![ApiKey::new("sim-key-1")], 100_000),
         settings,
-    }
+    )
 }
 
 /// A quiet topic (20 videos over the 20 minutes before 12:00) already fetched once, on a

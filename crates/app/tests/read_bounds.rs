@@ -1,7 +1,7 @@
 //! Issue 22: what one request may cost, route by route, measured. The real router over the real
 //! store on DynamoDB Local, tables of 10,000 and 100,000 videos written through the fetcher's
 //! own write path; the read units come from DynamoDB's `ReturnConsumedCapacity`, summed by the
-//! store's read meter around each request. The bounds are the ones README "Read cost" states.
+//! store's read meter around each request. The bounds are the ones docs/api.md "Read cost" states.
 //!
 //! The data is the worst shape for search: every video carries the same three words, so each of
 //! their partitions holds every video, and a fourth query word matches none of them — a search
@@ -15,7 +15,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tower::ServiceExt;
 use tubefeed_api::{ApiSettings, ApiState, TokenCodec};
-use tubefeed_core::{Thumbnail, Thumbnails, Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{ChannelId, Thumbnail, Thumbnails, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::{dynamodb_client, fresh_table};
 
@@ -51,7 +51,7 @@ fn video(i: usize) -> Video {
         title: "cat dog eel".to_owned(),
         description: String::new(),
         published_at: base() + Duration::seconds(i as i64),
-        channel_id: format!("UCchannel{:04}xxxxxxxxxxxx", i % 50),
+        channel_id: ChannelId::parse(&format!("UCchannel{:04}xxxxxxxxxxxx", i % 50)).unwrap(),
         channel_title: format!("Channel {}", i % 50),
         thumbnails: Thumbnails {
             default: thumb("default", 120, 90),

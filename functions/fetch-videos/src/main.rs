@@ -14,7 +14,7 @@ async fn main() -> Result<(), MainError> {
     lambda_runtime::tracing::init_default_subscriber();
     // Fail the cold start, naming the variable, rather than every invocation.
     let config = Config::from_env()?;
-    let app = App::build(config).await;
+    let app = App::build(config).await?;
     let fetcher = app.fetcher()?;
     let topics = app.config.topics.clone();
     let weights = app.config.topic_weights.clone();

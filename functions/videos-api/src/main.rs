@@ -9,7 +9,7 @@ async fn main() -> Result<(), MainError> {
     // Configuration, SDK clients and the page-token key are built once per process; a bad
     // variable fails the cold start with its name.
     let config = Config::from_env()?;
-    let app = App::build(config).await;
+    let app = App::build(config).await?;
     let state = app.api_state().await?;
     run(tubefeed_api::router(state)).await?;
     Ok(())

@@ -1,74 +1,14 @@
 //! Every API Gateway v2 request in `events/` goes through the same router the Lambda runs,
 //! backed by an in-memory store: what `cargo lambda invoke` would send is what is tested.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
 use tower::ServiceExt;
-use tubefeed_core::text::{index_words, matches};
-use tubefeed_core::{
-    Cursor, FeedPage, FeedQuery, FeedReader, FetchState, KeyPoolCounts, KeyPoolReader, Order,
-    StoreError, Topic, Video, VideoId,
-};
-
-/// Newest-first videos in memory; the cursor is a position.
-#[derive(Clone)]
-struct MemStore(Arc<Vec<Video>>);
-
-impl FeedReader for MemStore {
-    async fn page(&self, q: &FeedQuery, start: Option<&Cursor>) -> Result<FeedPage, StoreError> {
-        let mut all: Vec<&Video> = self
-            .0
-            .iter()
-            .filter(|v| q.published_after.is_none_or(|a| v.published_at >= a))
-            .filter(|v| q.published_before.is_none_or(|b| v.published_at <= b))
-            .filter(|v| matches(&index_words(&v.title, &v.description), &q.terms))
-            .collect();
-        if q.order == Order::Asc {
-            all.reverse();
-        }
-        let from: usize = start
-            .and_then(|c| c.key.get("pos"))
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        let end = (from + usize::from(q.limit)).min(all.len());
-        let videos = all[from.min(end)..end]
-            .iter()
-            .map(|v| (*v).clone())
-            .collect();
-        let next = (end < all.len()).then(|| Cursor {
-            key: BTreeMap::from([("pos".into(), end.to_string())]),
-            driver: None,
-        });
-        Ok(FeedPage {
-            videos,
-            next,
-            read_units: 0.0,
-        })
-    }
-    async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
-        Ok(self.0.iter().find(|v| &v.id == id).cloned())
-    }
-    async fn fetch_states(&self, topics: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {
-        Ok(topics
-            .iter()
-            .map(|t| (t.clone(), FetchState::default()))
-            .collect())
-    }
-}
-
-impl KeyPoolReader for MemStore {
-    async fn key_pool(&self, _now: chrono::DateTime<Utc>) -> Result<KeyPoolCounts, StoreError> {
-        Ok(KeyPoolCounts {
-            total: 2,
-            available: 2,
-            ..Default::default()
-        })
-    }
-}
+use tubefeed_core::fakes::MemStore;
+use tubefeed_core::{ChannelId, KeyPoolCounts, Topic, Video, VideoId, VideoStore};
 
 fn video(id: &str, title: &str, minute: i64) -> Video {
     Video {
@@ -80,14 +20,14 @@ fn video(id: &str, title: &str, minute: i64) -> Video {
             .single()
             .unwrap()
             + chrono::Duration::minutes(minute),
-        channel_id: "UCabc".into(),
+        channel_id: ChannelId::parse("UCabc").unwrap(),
         channel_title: "Chan".into(),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
     }
 }
 
-fn router() -> axum::Router {
+async fn router() -> axum::Router {
     let mut vids = vec![video("dQw4w9WgXcQ", "How to make tea?", 0)];
     for i in 1..=12 {
         vids.push(video(
@@ -96,9 +36,16 @@ fn router() -> axum::Router {
             i,
         ));
     }
-    vids.sort_by_key(|v| std::cmp::Reverse(v.published_at));
+    let store = MemStore::default();
+    let topic = Topic::parse("cricket").unwrap();
+    store.upsert(&topic, &vids, Utc::now()).await.unwrap();
+    store.set_key_pool(KeyPoolCounts {
+        total: 2,
+        available: 2,
+        ..Default::default()
+    });
     let state = tubefeed_api::ApiState::new(
-        MemStore(Arc::new(vids)),
+        store,
         tubefeed_api::TokenCodec::new(b"test-secret-0123456789"),
         tubefeed_api::ApiSettings {
             topics: Topic::parse_list("cricket").unwrap(),
@@ -113,7 +60,7 @@ async fn call(event: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let path = format!("{}/../../events/{event}", env!("CARGO_MANIFEST_DIR"));
     let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let req = lambda_http::request::from_str(&json).unwrap_or_else(|e| panic!("{event}: {e}"));
-    let resp = router().oneshot(req).await.unwrap();
+    let resp = router().await.oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap().to_vec();
     (parts.status, parts.headers, bytes)
@@ -197,7 +144,7 @@ async fn compressed_when_asked() {
     let (status, headers, body) = call("api-videos-gzip.json").await;
     assert_eq!(status, StatusCode::OK);
     let enc = headers["content-encoding"].to_str().unwrap();
-    // gzip only: a brotli encoder would add ~1 MB to the bootstrap (README "Figures").
+    // gzip only: a brotli encoder would add ~1 MB to the bootstrap (docs/figures.md).
     assert_eq!(enc, "gzip");
     assert!(
         serde_json::from_slice::<serde_json::Value>(&body).is_err(),

@@ -1,6 +1,6 @@
 //! The environment contract of SPEC §2, parsed once. Every error names its variable.
 //!
-//! Each variable is named once, in [`VARIABLES`] (with its default, as the README lists it)
+//! Each variable is named once, in [`VARIABLES`] (with its default, as docs/operations.md lists it)
 //! and in the one function that reads it; numeric defaults come from the types that own them
 //! (`FetchSettings::default()`, the API's and the store's constants), and keys and names are
 //! checked by the core's own validators.
@@ -19,7 +19,8 @@ pub use parse::{MAX_TOPIC_WEIGHT, parse_schedule as schedule_of};
 pub const DEFAULT_TABLE: &str = "tubefeed";
 pub const DEFAULT_TOPICS: &str = "cricket";
 
-/// Every variable tubefeed reads, and its default as documented (README "Configuration").
+/// Every variable tubefeed reads, and its default as documented (docs/operations.md,
+/// "Configuration").
 pub const VARIABLES: &[(&str, &str)] = &[
     ("TABLE_NAME", DEFAULT_TABLE),
     ("SEARCH_QUERIES", DEFAULT_TOPICS),
@@ -434,19 +435,20 @@ mod tests {
         assert_eq!(c.topic_weights[1].1, 2);
     }
 
-    /// The README's configuration table lists every variable, with the default the code has.
+    /// The operations guide's configuration table lists every variable, with the default the
+    /// code has.
     #[test]
-    fn the_readme_lists_every_variable_with_its_default() {
-        let readme = include_str!("../../../../README.md");
+    fn the_docs_list_every_variable_with_its_default() {
+        let docs = include_str!("../../../../docs/operations.md");
         for (var, default) in VARIABLES {
-            let row = readme
+            let row = docs
                 .lines()
                 .find(|l| l.starts_with("| `") && l.contains(&format!("`{var}`")))
-                .unwrap_or_else(|| panic!("README lacks a row for {var}"));
+                .unwrap_or_else(|| panic!("docs/operations.md lacks a row for {var}"));
             assert!(
                 row.trim_end().ends_with(&format!("| `{default}` |"))
                     || row.trim_end().ends_with(&format!("| {default} |")),
-                "{var}: README says {row}, the code's default is {default}"
+                "{var}: docs/operations.md says {row}, the code's default is {default}"
             );
         }
     }
