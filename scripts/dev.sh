@@ -76,31 +76,37 @@ else
   echo "dev: YouTube simulator on $YOUTUBE_API_BASE_URL" >&2
 fi
 
+# The functions' settings, one list for both files below.
+YOUTUBE_DAILY_CALLS_PER_KEY=${YOUTUBE_DAILY_CALLS_PER_KEY:-100000}
+# The planner paces for the loop below, as a deployment's for its schedule.
+# shellcheck disable=SC2034 # read through ${!v} below
+FETCH_SCHEDULE="rate(${FETCH_EVERY} seconds)"
+PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}
+RUST_LOG=${RUST_LOG:-info}
+settings=(TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION
+  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY YOUTUBE_DAILY_CALLS_PER_KEY FETCH_SCHEDULE PAGE_TOKEN_SECRET RUST_LOG)
+
+# Real keys may be in these files: readable by us only, from the moment they exist. A file left
+# by an older version may be world-readable, and truncating keeps its mode: make them anew.
+private_file() {
+  rm -f "$1"
+  (umask 077; : >"$1")
+  [ "$(stat -c %a "$1")" = 600 ] || die "could not make $1 private"
+}
+# For cargo lambda watch, in dotenv syntax: single-quoted, so spaces, parentheses and `$` stay
+# literal (an unquoted `rate(3 seconds)` made cargo lambda refuse the whole file).
 env_file="$run/dev.env"
-# Real keys may be in it: readable by us only, from the moment it exists. A file left by an
-# older version may be world-readable, and truncating keeps its mode: make it anew.
-rm -f "$env_file"
-(umask 077; : >"$env_file")
-[ "$(stat -c %a "$env_file")" = 600 ] || die "could not make $env_file private"
-{
-  for v in TABLE_NAME SEARCH_QUERIES YOUTUBE_API_BASE_URL YOUTUBE_API_KEYS AWS_ENDPOINT_URL_DYNAMODB AWS_REGION \
-    AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
-    echo "$v=${!v}"
-  done
-  echo "YOUTUBE_DAILY_CALLS_PER_KEY=${YOUTUBE_DAILY_CALLS_PER_KEY:-100000}"
-  # The planner paces for the loop below, as a deployment's for its schedule.
-  echo "FETCH_SCHEDULE=rate(${FETCH_EVERY} seconds)"
-  echo "PAGE_TOKEN_SECRET=${PAGE_TOKEN_SECRET:-tubefeed-local-development-secret}"
-  echo "RUST_LOG=${RUST_LOG:-info}"
-} >"$env_file"
-# The same settings for a shell (`. .local/run/dev/env.sh`, then `cargo run -p tubefeed -- status`),
-# each value quoted; as private as the file they come from.
+private_file "$env_file"
+for v in "${settings[@]}"; do
+  case "${!v}" in *"'"* | *$'\n'*) die "$v must not contain a single quote or a newline" ;; esac
+  printf "%s='%s'\n" "$v" "${!v}"
+done >"$env_file"
+# The same settings for a shell (`. .local/run/dev/env.sh`, then `cargo run -p tubefeed -- status`).
 shell_env="$run/env.sh"
-rm -f "$shell_env"
-(umask 077; : >"$shell_env")
-while IFS= read -r line; do
-  printf 'export %s=%q\n' "${line%%=*}" "${line#*=}"
-done <"$env_file" >"$shell_env"
+private_file "$shell_env"
+for v in "${settings[@]}"; do
+  printf 'export %s=%q\n' "$v" "${!v}"
+done >"$shell_env"
 
 cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$env_file" >"$run/watch.log" 2>&1 &
 pids+=($!)
