@@ -53,10 +53,11 @@ part_test() {
   local deny_version="0.20.2"
   part_services
   pip_tool st "schemathesis>=4,<5"
-  # Built from crates.io (no prebuilt binary can be fetched here): 3-5 minutes, once.
+  # Built from crates.io (no prebuilt binary can be fetched here), once. Unoptimised: it checks
+  # a lockfile in a second either way, and an optimised build costs CI minutes on 2 cores.
   if ! "$local_dir/tools/bin/cargo-deny" --version 2>/dev/null | grep -q "$deny_version"; then
     say "building cargo-deny $deny_version into .local/tools (once)"
-    cargo install --quiet --locked --version "$deny_version" --root "$local_dir/tools" cargo-deny
+    cargo install --quiet --locked --debug --version "$deny_version" --root "$local_dir/tools" cargo-deny
   fi
 }
 
