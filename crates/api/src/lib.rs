@@ -384,14 +384,8 @@ async fn health_body<R: FeedReader>(st: &ApiState<R>) -> Result<Vec<u8>, ApiErro
                 },
                 last_success_at: s.last_success_at,
                 last_new_video_at: s.last_new_video_at,
-                lag_seconds: s
-                    .last_run_at
-                    .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0)),
-                interval_seconds: s
-                    .last_summary
-                    .as_ref()
-                    .and_then(|v| v.get("interval_seconds"))
-                    .and_then(serde_json::Value::as_u64),
+                lag_seconds: s.lag_seconds(now),
+                interval_seconds: s.interval_seconds(),
             })
             .collect(),
     };

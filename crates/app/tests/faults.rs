@@ -10,7 +10,7 @@ use tubefeed_core::{
     ApiKey, FetchSettings, FetchStateStore, Fetcher, SkipReason, StaticKeyRing, Topic,
 };
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::OwnDynamo;
+use tubefeed_testkit::{OwnDynamo, quick_retries};
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, FaultPlan, SimConfig, SimHandle};
 
@@ -187,12 +187,8 @@ async fn youtube_fault_then_recovery(
     let store = DynamoStore::new(client, table);
     let fetcher = Fetcher::new(
         YouTubeClient::new(ClientSettings {
-            base_url: sim.base_url.clone(),
             timeout: StdDuration::from_millis(250),
-            max_retries: 2,
-            min_backoff: StdDuration::from_millis(1),
-            max_backoff: StdDuration::from_millis(5),
-            ..Default::default()
+            ..quick_retries(&sim.base_url, 2)
         })
         .unwrap(),
         store.clone(),

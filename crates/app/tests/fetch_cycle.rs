@@ -9,8 +9,8 @@ use tubefeed_core::{
     ApiKey, CycleSummary, FetchSettings, FetchStateStore, Fetcher, SkipReason, StaticKeyRing, Topic,
 };
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
-use tubefeed_youtube::{ClientSettings, YouTubeClient};
+use tubefeed_testkit::{fresh_store, quick_retries};
+use tubefeed_youtube::YouTubeClient;
 use youtube_sim::{ClockMode, FaultPlan, NewVideo, SimConfig, SimControl, SimHandle};
 
 type TestFetcher = Fetcher<YouTubeClient, DynamoStore, DynamoStore, StaticKeyRing>;
@@ -38,11 +38,9 @@ impl Env {
         })
         .await
         .unwrap();
-        let client = dynamodb_client();
-        let table = fresh_table(&client).await;
         Self {
             sim,
-            store: DynamoStore::new(client, table),
+            store: fresh_store().await,
         }
     }
 
@@ -51,14 +49,7 @@ impl Env {
     }
 
     fn fetcher(&self, settings: FetchSettings) -> TestFetcher {
-        let source = YouTubeClient::new(ClientSettings {
-            base_url: self.sim.base_url.clone(),
-            max_retries: 2,
-            min_backoff: StdDuration::from_millis(1),
-            max_backoff: StdDuration::from_millis(5),
-            ..Default::default()
-        })
-        .unwrap();
+        let source = YouTubeClient::new(quick_retries(&self.sim.base_url, 2)).unwrap();
         Fetcher::new(
             source,
             self.store.clone(),

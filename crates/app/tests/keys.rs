@@ -13,8 +13,8 @@ use tubefeed_core::{
 };
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore, KeyState};
 use tubefeed_secrets::{EnvKeySource, SecretsManagerKeySource};
-use tubefeed_testkit::{dynamodb_client, fresh_secret, fresh_table, secretsmanager_client};
-use tubefeed_youtube::{ClientSettings, YouTubeClient};
+use tubefeed_testkit::{fresh_secret, fresh_store, quick_retries, secretsmanager_client};
+use tubefeed_youtube::YouTubeClient;
 use youtube_sim::{ClockMode, QuotaErrorShape, SimConfig, SimControl, SimHandle};
 
 /// 04:00 PST: twenty hours before the next reset.
@@ -33,20 +33,11 @@ fn topic(name: &str) -> Topic {
 }
 
 fn client(sim: &SimHandle) -> YouTubeClient {
-    YouTubeClient::new(ClientSettings {
-        base_url: sim.base_url.clone(),
-        max_retries: 1,
-        min_backoff: StdDuration::from_millis(1),
-        max_backoff: StdDuration::from_millis(5),
-        ..Default::default()
-    })
-    .unwrap()
+    YouTubeClient::new(quick_retries(&sim.base_url, 1)).unwrap()
 }
 
 async fn store() -> DynamoStore {
-    let c = dynamodb_client();
-    let table = fresh_table(&c).await;
-    DynamoStore::new(c, table)
+    fresh_store().await
 }
 
 fn settings() -> FetchSettings {

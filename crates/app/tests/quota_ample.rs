@@ -15,8 +15,8 @@ use tubefeed_core::{
 };
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::EnvKeySource;
-use tubefeed_testkit::{dynamodb_client, feed_items, fresh_table};
-use tubefeed_youtube::{ClientSettings, YouTubeClient};
+use tubefeed_testkit::{feed_items, fresh_store, quick_retries};
+use tubefeed_youtube::YouTubeClient;
 use youtube_sim::{ClockMode, NewVideo, SimConfig, SimControl, SimHandle};
 
 type Ring = DynamoKeyRing<EnvKeySource>;
@@ -28,20 +28,11 @@ fn midnight() -> DateTime<Utc> {
 }
 
 fn client(sim: &SimHandle) -> YouTubeClient {
-    YouTubeClient::new(ClientSettings {
-        base_url: sim.base_url.clone(),
-        max_retries: 1,
-        min_backoff: StdDuration::from_millis(1),
-        max_backoff: StdDuration::from_millis(5),
-        ..Default::default()
-    })
-    .unwrap()
+    YouTubeClient::new(quick_retries(&sim.base_url, 1)).unwrap()
 }
 
 async fn store() -> DynamoStore {
-    let c = dynamodb_client();
-    let table = fresh_table(&c).await;
-    DynamoStore::new(c, table)
+    fresh_store().await
 }
 
 /// The deployed ring over `keys`, each project `per_project` calls a day unless a key says,

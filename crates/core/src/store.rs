@@ -147,6 +147,22 @@ pub struct FetchState {
     pub last_summary: Option<serde_json::Value>,
 }
 
+impl FetchState {
+    /// Seconds since the last run began (0 when the clock says it is in the future).
+    pub fn lag_seconds(&self, now: DateTime<Utc>) -> Option<u64> {
+        self.last_run_at
+            .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0))
+    }
+
+    /// The interval the last run planned for this topic, from its summary.
+    pub fn interval_seconds(&self) -> Option<u64> {
+        self.last_summary
+            .as_ref()
+            .and_then(|v| v.get("interval_seconds"))
+            .and_then(serde_json::Value::as_u64)
+    }
+}
+
 /// Who holds a topic's lease: one per run, so that a run which outlived its lease can neither
 /// save its state nor release another run's lease.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

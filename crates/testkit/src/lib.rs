@@ -14,6 +14,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use tubefeed_dynamo::DynamoStore;
+use tubefeed_youtube::ClientSettings;
 
 pub const ENDPOINT_VAR: &str = "TUBEFEED_TEST_DYNAMODB";
 
@@ -195,6 +196,25 @@ pub async fn fresh_table(client: &Client) -> String {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("could not create table {name}: {last:?}");
+}
+
+/// A store on a fresh table of its own in DynamoDB Local.
+pub async fn fresh_store() -> DynamoStore {
+    let client = dynamodb_client();
+    let table = fresh_table(&client).await;
+    DynamoStore::new(client, table)
+}
+
+/// The YouTube client's settings for a simulator at `base_url`: `retries` retries a call,
+/// milliseconds apart, so that a test of failures does not wait out production back-offs.
+pub fn quick_retries(base_url: &str, retries: usize) -> ClientSettings {
+    ClientSettings {
+        base_url: base_url.to_owned(),
+        max_retries: retries,
+        min_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(5),
+        ..Default::default()
+    }
 }
 
 /// A DynamoDB Local of a test's own, on a free loopback port, keeping its data in a directory
