@@ -42,7 +42,10 @@ pub fn dynamodb_endpoint() -> String {
             .filter(|e| !e.is_empty())
             .map(str::to_owned),
     );
-    let pick = std::process::id() as usize % all.len();
+    // Drawn once per process (pids would do, but thread ids share their sequence and skew the
+    // split: one run put 16 of 17 processes on one instance).
+    static PICK: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let pick = *PICK.get_or_init(|| fastrand::usize(..1024)) % all.len();
     all.swap_remove(pick)
 }
 
