@@ -129,7 +129,7 @@ pub struct RunBudget {
     /// borrows once the paced allowance let it start).
     pub borrow: u32,
     /// `Some(t)`: the bank does not hold a poll yet; the run spends nothing, and `t` is when it
-    /// will at today's day.
+    /// will at today's pace.
     pub wait_until: Option<DateTime<Utc>>,
     /// How much of the rationing rules apply (0 = poll every topic every run, 100 = issue 10's
     /// rules in full); see [`rationing_pct`].
