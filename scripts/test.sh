@@ -79,4 +79,8 @@ for mode in term int-twice hup; do
   (trap '' HUP INT TERM QUIT; exec scripts/dev-smoke.sh "$mode")
 done
 stage "make test passed"
+# Stop the services while their pid files are still there, then drop the run's folder (removing
+# it first left every passing run's DynamoDB Local and moto running).
+cleanup
+trap - EXIT
 rm -rf "$TUBEFEED_RUN_DIR"
