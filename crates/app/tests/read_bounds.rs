@@ -17,7 +17,7 @@ use tower::ServiceExt;
 use tubefeed_api::{ApiSettings, ApiState, TokenCodec};
 use tubefeed_core::{ChannelId, Thumbnail, Thumbnails, Topic, Video, VideoId, VideoStore};
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::fresh_store;
 
 /// A feed page: one `Query` of at most 51 items of ≤ 1 KB, eventually consistent.
 const FEED_PAGE_MAX_RU: f64 = 8.0;
@@ -63,9 +63,7 @@ fn video(i: usize) -> Video {
 }
 
 async fn table_of(n: usize) -> (DynamoStore, Topic) {
-    let client = dynamodb_client();
-    let store =
-        DynamoStore::new(client.clone(), fresh_table(&client).await).with_write_concurrency(16);
+    let store = fresh_store().await.with_write_concurrency(16);
     let topic = Topic::parse("t").unwrap();
     let videos: Vec<Video> = (0..n).map(video).collect();
     for chunk in videos.chunks(2_000) {

@@ -7,8 +7,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
 use tubefeed_core::{ApiKey, FetchSettings, Fetcher, StaticKeyRing, Topic};
-use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::fresh_store;
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, SimConfig, SimHandle};
 
@@ -31,8 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
         let ctl = sim.control();
-        let client = dynamodb_client();
-        let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
+        let store = fresh_store().await;
         let fetcher = Fetcher::new(
             YouTubeClient::new(ClientSettings {
                 base_url: sim.base_url.clone(),

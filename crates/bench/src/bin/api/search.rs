@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tubefeed_core::{FeedQuery, FeedReader, Topic, Video, VideoStore};
 use tubefeed_dynamo::DynamoStore;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::fresh_store;
 
 use crate::data::{query, video};
 use crate::timing::{ms, timed_p99};
@@ -74,8 +74,7 @@ pub async fn write_units_rows(
         words += index_words(&v.title, &v.description).len();
     }
     let per = |x: usize| x as f64 / sample as f64;
-    let client = dynamodb_client();
-    let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
+    let store = fresh_store().await;
     let topic = Topic::parse("cricket")?;
     store.upsert(&topic, &videos, Utc::now()).await?;
     let measured = store.write_units_spent() / sample as f64;

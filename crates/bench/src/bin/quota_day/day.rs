@@ -7,7 +7,7 @@ use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{ApiKey, FetchSettings, Fetcher, SkipReason, Topic};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::EnvKeySource;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::fresh_store;
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, SimConfig, SimControl, SimHandle};
 
@@ -62,8 +62,7 @@ async fn setup(good: &[String]) -> Result<(SimHandle, DayFetcher), BoxError> {
     })
     .await?;
     sim.control().set_key_calls_left(SPENT, 0);
-    let client = dynamodb_client();
-    let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
+    let store = fresh_store().await;
     let mut keys: Vec<ApiKey> = good.iter().map(|k| ApiKey::new(k)).collect();
     keys.extend([ApiKey::new(INVALID), ApiKey::new(SPENT)]);
     let fetcher = Fetcher::new(

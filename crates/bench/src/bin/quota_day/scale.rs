@@ -11,7 +11,7 @@ use tubefeed_core::{
 };
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::EnvKeySource;
-use tubefeed_testkit::{dynamodb_client, fresh_table};
+use tubefeed_testkit::fresh_store;
 use tubefeed_youtube::{ClientSettings, YouTubeClient};
 use youtube_sim::{ClockMode, NewVideo, SimConfig, SimControl, SimHandle};
 
@@ -119,8 +119,7 @@ async fn setup(sc: &Scenario, keys: &[String]) -> Result<(SimHandle, ScaleFetche
         ..SimConfig::default()
     })
     .await?;
-    let client = dynamodb_client();
-    let store = DynamoStore::new(client.clone(), fresh_table(&client).await);
+    let store = fresh_store().await;
     let ring = DynamoKeyRing::new(
         store.clone(),
         EnvKeySource::new(keys.iter().map(|k| ApiKey::new(k)).collect()),
