@@ -6,6 +6,7 @@
 //! behind the same traits.
 
 pub mod budget;
+pub mod details;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod feed;
@@ -22,13 +23,19 @@ pub mod text;
 pub mod video;
 
 pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, RunBudget};
+pub use details::{
+    DetailsItem, DurationBucket, EmbedSize, Language, LanguageError, LiveTimes, VideoDetails,
+};
 pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
 pub use quota::{KeyState, PoolView, ProjectReport};
-pub use source::{SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
+pub use source::{
+    DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome, SearchPage,
+    SearchRequest, SourceError, VideoSource,
+};
 pub use store::{
     Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, SweepCut,
     SweepMarks, UpsertOutcome, VideoStore,

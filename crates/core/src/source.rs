@@ -1,12 +1,13 @@
-//! The port to YouTube's `search.list`.
+//! The ports to YouTube's `search.list` and `videos.list`.
 
 use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::details::DetailsItem;
 use crate::key::ApiKey;
-use crate::video::{Topic, Video};
+use crate::video::{Topic, Video, VideoId};
 
 /// One `search.list` call: `part=snippet&type=video&order=date` are implied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,4 +110,24 @@ pub trait VideoSource: Send + Sync {
         req: &SearchRequest,
         key: &ApiKey,
     ) -> impl Future<Output = SearchOutcome> + Send;
+}
+
+/// `videos.list` takes at most this many ids a call (more is a 400), for one unit.
+pub const MAX_IDS_PER_DETAILS_CALL: usize = 50;
+
+/// What one `videos.list` call came to. Ids YouTube no longer returns (deleted, private) are
+/// simply missing from `result`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailsOutcome {
+    pub result: Result<Vec<DetailsItem>, SourceError>,
+    /// HTTP attempts: each costs a unit.
+    pub attempts: u32,
+}
+
+/// Where a video's details come from (`videos.list`, billed in units from the project's
+/// shared pool, apart from search calls).
+pub trait DetailsSource: Send + Sync {
+    /// At most [`MAX_IDS_PER_DETAILS_CALL`] ids.
+    fn details(&self, ids: &[VideoId], key: &ApiKey)
+    -> impl Future<Output = DetailsOutcome> + Send;
 }

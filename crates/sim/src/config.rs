@@ -6,6 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::details::DetailsOverride;
+
 /// Everything that shapes one simulator instance.
 ///
 /// Build it with struct-update syntax so new fields never break callers:
@@ -34,6 +36,14 @@ pub struct SimConfig {
     pub projects: BTreeMap<String, String>,
     /// Per-project exceptions to `daily_calls_per_key` (a project with an audited, larger quota).
     pub project_daily_calls: BTreeMap<String, u32>,
+    /// Units one project may spend per Pacific-time day on every method but search.list
+    /// (`videos.list` costs 1 unit a call of up to 50 ids).
+    pub daily_units_per_project: u32,
+    /// Share (0..=1) of generated ordinary uploads that are Shorts (at most 180 s, portrait or
+    /// square); live and upcoming broadcasts never are.
+    pub shorts_share: f64,
+    /// Per-topic exceptions to `shorts_share`.
+    pub shorts_share_by_topic: BTreeMap<String, f64>,
     /// Which of the real quota-exhausted bodies to answer with.
     pub quota_error: QuotaErrorShape,
     /// Per-key exceptions to `quota_error`: keys of different projects meet different
@@ -72,6 +82,9 @@ impl Default for SimConfig {
             daily_calls_per_key: 100,
             projects: BTreeMap::new(),
             project_daily_calls: BTreeMap::new(),
+            daily_units_per_project: 10_000,
+            shorts_share: crate::details::DEFAULT_SHORTS_SHARE,
+            shorts_share_by_topic: BTreeMap::new(),
             quota_error: QuotaErrorShape::default(),
             quota_error_by_key: BTreeMap::new(),
             invalid_key_shape: InvalidKeyShape::default(),
@@ -149,6 +162,9 @@ pub struct FaultPlan {
     pub malformed_count: Option<u64>,
     pub slow_ms: Option<u64>,
     pub status_500_fraction: f64,
+    /// While true, every `videos.list` call answers 503 `backendError` (not billed); search is
+    /// unaffected.
+    pub videos_unavailable: bool,
 }
 
 /// `snippet.liveBroadcastContent`.
@@ -192,6 +208,10 @@ pub struct NewVideo {
     pub channel_title: Option<String>,
     #[serde(default)]
     pub live: Option<LiveState>,
+    /// Length, shape and language for `videos.list`; unset fields are drawn as for a
+    /// generated video.
+    #[serde(default, flatten)]
+    pub details: DetailsOverride,
 }
 
 impl NewVideo {
@@ -206,6 +226,7 @@ impl NewVideo {
             channel_id: None,
             channel_title: None,
             live: None,
+            details: DetailsOverride::default(),
         }
     }
 }

@@ -97,6 +97,21 @@ impl SimControl {
         self.shared.world().calls_left(key)
     }
 
+    /// Sets how many units the project of `key` has left for the current Pacific-time day.
+    pub fn set_units_left(&self, key: &str, n: u32) {
+        self.shared.world().set_units_left(key, n);
+    }
+
+    pub fn units_left(&self, key: &str) -> u32 {
+        self.shared.world().units_left(key)
+    }
+
+    /// Deletes a video (or makes it private): search and `videos.list` stop returning it.
+    /// False when there is no such video.
+    pub fn delete_video(&self, id: &str) -> bool {
+        self.shared.world().delete_video(id)
+    }
+
     pub fn calls(&self) -> CallStats {
         self.shared.world().stats.clone()
     }

@@ -93,7 +93,7 @@ impl Mask {
                     self.apply(i);
                 }
             }
-            Node::Int(_) | Node::Str(_) => {}
+            Node::Bool(_) | Node::Int(_) | Node::Str(_) => {}
         }
     }
 }

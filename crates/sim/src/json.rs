@@ -9,6 +9,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
+    Bool(bool),
     Int(i64),
     Str(String),
     Arr(Vec<Node>),
@@ -65,6 +66,12 @@ impl From<String> for Node {
     }
 }
 
+impl From<bool> for Node {
+    fn from(b: bool) -> Node {
+        Node::Bool(b)
+    }
+}
+
 impl From<i64> for Node {
     fn from(n: i64) -> Node {
         Node::Int(n)
@@ -80,6 +87,7 @@ impl From<Vec<Node>> for Node {
 impl Serialize for Node {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
+            Node::Bool(b) => s.serialize_bool(*b),
             Node::Int(n) => s.serialize_i64(*n),
             Node::Str(v) => s.serialize_str(v),
             Node::Arr(items) => {

@@ -25,6 +25,7 @@
 //! # HTTP surface
 //!
 //! * `GET /youtube/v3/search` and `GET /search`: search.list.
+//! * `GET /youtube/v3/videos` and `GET /videos`: videos.list by `id` (see below).
 //! * `GET /_sim/state`: [`SimState`] (clock, videos per topic, call statistics, budgets, faults).
 //! * `POST /_sim/advance` `{"seconds": N}`: [`SimControl::advance`]; answers the new state.
 //! * `POST /_sim/videos`: a [`NewVideo`] (`published_at` optional, default now); answers
@@ -33,7 +34,9 @@
 //!   1 s and start to the instant that makes the last video published now; answers
 //!   `201 {"video_ids": [...]}`.
 //! * `PUT /_sim/faults` (a [`FaultPlan`], missing fields = default), `GET /_sim/faults`.
-//! * `PUT /_sim/keys/{key}/calls_left` `{"calls_left": N}`.
+//! * `PUT /_sim/keys/{key}/calls_left` `{"calls_left": N}`; `PUT /_sim/keys/{key}/units_left`
+//!   `{"units_left": N}` for the project's unit pool.
+//! * `DELETE /_sim/videos/{id}`: the video is deleted (gone from search and videos.list).
 //!
 //! # search.list behaviour
 //!
@@ -50,9 +53,24 @@
 //! `invalidPageToken`. `maxResults=0` yields an empty page without `nextPageToken`. `type` without
 //! `video` finds nothing (only videos exist here); `eventType=live|upcoming|completed` filters by
 //! broadcast state. `totalResults` is exact below 1000 matches and `1000000` above.
+//!
+//! # videos.list behaviour
+//!
+//! The same key checks, then one unit from the project's pool of
+//! [`SimConfig::daily_units_per_project`] (reset at midnight Pacific; spent: 403
+//! `quotaExceeded`), then `part` (required, each a real part name, else 400 `unknownPart`) and
+//! `id` (required here; more than 50 distinct ids is a 400). Items come in the order asked,
+//! once each; deleted ids are missing. Details are drawn from a hash of the id (see
+//! [`DetailsOverride`] to fix them): a share of ordinary uploads are Shorts
+//! ([`SimConfig::shorts_share`]), portrait or square and at most 180 s; live and upcoming
+//! broadcasts are `P0D` with `liveStreamingDetails`; view counts grow with age; the language
+//! follows the title's script. `player.embedWidth`/`embedHeight` follow the video's frame, only
+//! when `maxWidth` or `maxHeight` is given. `fields` is not applied. [`FaultPlan::videos_unavailable`]
+//! turns every call into a 503.
 
 mod config;
 mod control;
+mod details;
 mod errors;
 mod fields;
 mod generate;
@@ -62,11 +80,13 @@ mod search;
 mod server;
 mod stats;
 mod tokens;
+mod videos;
 mod world;
 
 pub use config::{
     ClockMode, FaultPlan, InvalidKeyShape, LiveState, NewVideo, QuotaErrorShape, SimConfig,
 };
 pub use control::SimControl;
+pub use details::{DetailsOverride, Shape};
 pub use server::SimHandle;
 pub use stats::{CallStats, SimState, TopicCounts};

@@ -44,6 +44,12 @@ struct Cli {
     /// project of its own).
     #[arg(long, default_value_t = 100)]
     daily_calls_per_key: u32,
+    /// Units a project may spend a Pacific day on videos.list (1 a call).
+    #[arg(long, default_value_t = 10_000)]
+    daily_units_per_project: u32,
+    /// Share of generated ordinary uploads that are Shorts (0..=1).
+    #[arg(long, default_value_t = 0.3)]
+    shorts_share: f64,
     /// A Google Cloud project and its keys, which share one quota bucket: `NAME=KEY1+KEY2`,
     /// optionally `NAME=KEY1+KEY2@CALLS` for a project with its own daily search calls.
     #[arg(long = "project", value_name = "NAME=KEY[+KEY...][@CALLS]")]
@@ -82,6 +88,9 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stdout().is_terminal())
         .init();
     let cli = Cli::parse();
+    if !(0.0..=1.0).contains(&cli.shorts_share) {
+        anyhow::bail!("--shorts-share must be within 0..=1");
+    }
     if !(0.0..=1.0).contains(&cli.late_fraction) {
         anyhow::bail!("--late-fraction must be within 0..=1");
     }
@@ -95,6 +104,9 @@ async fn main() -> anyhow::Result<()> {
         daily_calls_per_key: cli.daily_calls_per_key,
         projects,
         project_daily_calls,
+        daily_units_per_project: cli.daily_units_per_project,
+        shorts_share: cli.shorts_share,
+        shorts_share_by_topic: Default::default(),
         quota_error: match cli.quota_error {
             QuotaShapeArg::Legacy403 => QuotaErrorShape::Legacy403,
             QuotaShapeArg::Daily403 => QuotaErrorShape::Daily403,

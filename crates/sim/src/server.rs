@@ -9,7 +9,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,8 +19,10 @@ use tokio::task::JoinHandle;
 
 use crate::config::{FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::control::{Shared, SimControl};
+use crate::details::DetailsOverride;
 use crate::search;
 use crate::stats::SimState;
+use crate::videos;
 use crate::world::World;
 
 /// A running simulator.
@@ -98,12 +100,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/youtube/v3/search", get(search_handler))
         .route("/search", get(search_handler))
+        .route("/youtube/v3/videos", get(videos_handler))
+        .route("/videos", get(videos_handler))
         .route("/_sim/state", get(state_handler))
         .route("/_sim/advance", post(advance_handler))
         .route("/_sim/videos", post(video_handler))
         .route("/_sim/burst", post(burst_handler))
         .route("/_sim/faults", put(faults_handler).get(get_faults_handler))
+        .route("/_sim/videos/{id}", delete(delete_video_handler))
         .route("/_sim/keys/{key}/calls_left", put(calls_left_handler))
+        .route("/_sim/keys/{key}/units_left", put(units_left_handler))
         .with_state(shared)
 }
 
@@ -111,12 +117,27 @@ async fn search_handler(
     State(shared): State<Arc<Shared>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
+    answer_with(shared, query, search::search).await
+}
+
+async fn videos_handler(
+    State(shared): State<Arc<Shared>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    answer_with(shared, query, videos::videos).await
+}
+
+async fn answer_with(
+    shared: Arc<Shared>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    method: fn(&mut World, &[(String, String)]) -> search::Answer,
+) -> Response {
     // An undecodable query string is answered as if no parameter had been sent (which yields
     // the missing-key error), rather than with a non-YouTube rejection body.
     let params = query.map(|Query(p)| p).unwrap_or_default();
     let answer = {
         let mut world = shared.world();
-        search::search(&mut world, &params)
+        method(&mut world, &params)
     };
     if let Some(ms) = answer.delay_ms {
         tokio::time::sleep(StdDuration::from_millis(ms)).await;
@@ -191,6 +212,8 @@ struct NewVideoRequest {
     channel_title: Option<String>,
     #[serde(default)]
     live: Option<LiveState>,
+    #[serde(default, flatten)]
+    details: DetailsOverride,
 }
 
 #[derive(Debug, Serialize)]
@@ -213,6 +236,7 @@ async fn video_handler(
         channel_id: req.channel_id,
         channel_title: req.channel_title,
         live: req.live,
+        details: req.details,
     });
     (StatusCode::CREATED, Json(VideoCreated { video_id }))
 }
@@ -291,5 +315,33 @@ async fn calls_left_handler(
     Json(KeyCallsLeft {
         calls_left: c.key_calls_left(&key),
         key,
+    })
+}
+
+async fn delete_video_handler(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> StatusCode {
+    if control_of(shared).delete_video(&id) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct UnitsLeft {
+    units_left: u32,
+}
+
+async fn units_left_handler(
+    State(shared): State<Arc<Shared>>,
+    Path(key): Path<String>,
+    Json(req): Json<UnitsLeft>,
+) -> Json<UnitsLeft> {
+    let c = control_of(shared);
+    c.set_units_left(&key, req.units_left);
+    Json(UnitsLeft {
+        units_left: c.units_left(&key),
     })
 }

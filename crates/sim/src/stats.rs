@@ -23,6 +23,15 @@ pub struct CallStats {
     /// Calls refused because the key's project had no search calls left today, per key.
     #[serde(default)]
     pub quota_refused: BTreeMap<String, u64>,
+    /// `videos.list` requests (not counted in `total`), per `key` parameter value.
+    #[serde(default)]
+    pub videos_per_key: BTreeMap<String, u64>,
+    /// `videos.list` requests by HTTP status.
+    #[serde(default)]
+    pub videos_per_status: BTreeMap<u16, u64>,
+    /// Ids asked for across all `videos.list` requests.
+    #[serde(default)]
+    pub videos_ids_asked: u64,
 }
 
 /// Videos of one topic.

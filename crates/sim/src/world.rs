@@ -10,6 +10,7 @@ use chrono_tz::America::Los_Angeles;
 use fastrand::Rng;
 
 use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
+use crate::details::{self, Details, DetailsOverride};
 use crate::generate;
 use crate::ids;
 use crate::stats::CallStats;
@@ -27,6 +28,8 @@ pub(crate) struct Video {
     pub live: LiveState,
     /// Lowercased topic, title and description, for `q` matching.
     pub haystack: String,
+    /// What `videos.list` adds.
+    pub details: Details,
 }
 
 enum Clock {
@@ -57,12 +60,18 @@ pub(crate) struct World {
     /// typical inserts (new uploads) land at the end.
     videos: Vec<Video>,
     ids: HashSet<String>,
+    /// Publication time by id, to find a video in `videos` by binary search.
+    published: HashMap<String, DateTime<Utc>>,
     per_topic: BTreeMap<String, usize>,
     gens: Vec<TopicGen>,
     manual_seq: u64,
     manual_rng: Rng,
     /// Search buckets by project (see [`World::project_of`]).
     buckets: HashMap<String, KeyBudget>,
+    /// The 10,000-unit pools every other method draws on, by project.
+    units: HashMap<String, KeyBudget>,
+    /// Videos deleted or made private: gone from search and from `videos.list`.
+    deleted: HashSet<String>,
     pub stats: CallStats,
     pub server_errors_given: u64,
     pub malformed_given: u64,
@@ -82,10 +91,13 @@ impl World {
             clock,
             videos: Vec::new(),
             ids: HashSet::new(),
+            published: HashMap::new(),
             per_topic: BTreeMap::new(),
             gens: Vec::new(),
             manual_seq: 0,
             buckets: HashMap::new(),
+            units: HashMap::new(),
+            deleted: HashSet::new(),
             stats: CallStats::default(),
             server_errors_given: 0,
             malformed_given: 0,
@@ -175,7 +187,16 @@ impl World {
                 };
                 let id = self.unique_id(&g.topic, g.seq);
                 g.seq += 1;
+                let details = details::draw(
+                    &id,
+                    &content.title,
+                    published,
+                    content.live,
+                    self.shorts_share(&g.topic),
+                    &DetailsOverride::default(),
+                );
                 self.insert(Video {
+                    details,
                     haystack: haystack(&g.topic, &content.title, &content.description),
                     id,
                     topic: g.topic.clone(),
@@ -214,6 +235,7 @@ impl World {
             .videos
             .partition_point(|x| (x.published_at, x.id.as_str()) < key);
         self.ids.insert(v.id.clone());
+        self.published.insert(v.id.clone(), v.published_at);
         *self.per_topic.entry(v.topic.clone()).or_insert(0) += 1;
         self.videos.insert(pos, v);
     }
@@ -238,7 +260,16 @@ impl World {
         let seq = self.manual_seq;
         self.manual_seq += 1;
         let id = self.unique_id("manual", seq);
+        let details = details::draw(
+            &id,
+            &title,
+            published,
+            live,
+            self.shorts_share(&nv.topic),
+            &nv.details,
+        );
         self.insert(Video {
+            details,
             haystack: haystack(&nv.topic, &title, &description),
             id: id.clone(),
             topic: nv.topic,
@@ -251,6 +282,36 @@ impl World {
             live,
         });
         id
+    }
+
+    fn shorts_share(&self, topic: &str) -> f64 {
+        self.cfg
+            .shorts_share_by_topic
+            .get(topic)
+            .copied()
+            .unwrap_or(self.cfg.shorts_share)
+    }
+
+    /// Deletes a video (or makes it private): search and `videos.list` no longer return it.
+    /// False when no such video exists.
+    pub(crate) fn delete_video(&mut self, id: &str) -> bool {
+        self.ids.contains(id) && self.deleted.insert(id.to_owned())
+    }
+
+    pub(crate) fn is_deleted(&self, id: &str) -> bool {
+        self.deleted.contains(id)
+    }
+
+    /// A video by id, unless deleted.
+    pub(crate) fn video(&self, id: &str) -> Option<&Video> {
+        if self.deleted.contains(id) {
+            return None;
+        }
+        let at = *self.published.get(id)?;
+        let pos = self
+            .videos
+            .partition_point(|x| (x.published_at, x.id.as_str()) < (at, id));
+        self.videos.get(pos).filter(|v| v.id == id)
     }
 
     pub(crate) fn video_count(&self, topic: &str) -> usize {
@@ -347,6 +408,40 @@ impl World {
             return false;
         }
         b.left -= 1;
+        true
+    }
+
+    fn unit_pool(&mut self, key: &str) -> &mut KeyBudget {
+        let today = pacific_day(self.now());
+        let daily = self.cfg.daily_units_per_project;
+        let b = self.units.entry(self.project_of(key)).or_insert(KeyBudget {
+            day: today,
+            left: daily,
+        });
+        if b.day != today {
+            b.day = today;
+            b.left = daily;
+        }
+        b
+    }
+
+    /// Units left today in the pool of the key's project.
+    pub(crate) fn units_left(&mut self, key: &str) -> u32 {
+        self.unit_pool(key).left
+    }
+
+    pub(crate) fn set_units_left(&mut self, key: &str, n: u32) {
+        self.unit_pool(key).left = n;
+    }
+
+    /// Takes `n` units from the pool of the key's project; false (and nothing taken) when fewer
+    /// are left.
+    pub(crate) fn spend_units(&mut self, key: &str, n: u32) -> bool {
+        let b = self.unit_pool(key);
+        if b.left < n {
+            return false;
+        }
+        b.left -= n;
         true
     }
 

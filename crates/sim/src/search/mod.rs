@@ -99,18 +99,7 @@ fn admit_and_run(
     key: Option<&str>,
     params: &[(String, String)],
 ) -> Result<String, ApiError> {
-    let key = match key {
-        None | Some("") => return Err(ApiError::MissingKey),
-        Some(k) => k,
-    };
-    if world.cfg.disabled_keys.iter().any(|k| k == key) {
-        return Err(ApiError::AccessNotConfigured {
-            project: world.project_number_of(key),
-        });
-    }
-    if !world.cfg.valid_keys.iter().any(|k| k == key) {
-        return Err(ApiError::InvalidKey(world.cfg.invalid_key_shape));
-    }
+    let key = admit_key(world, key)?;
     if !world.spend(key) {
         *world.stats.quota_refused.entry(key.to_owned()).or_insert(0) += 1;
         return Err(ApiError::QuotaExhausted {
@@ -128,7 +117,25 @@ fn admit_and_run(
     run(world, &req)
 }
 
-pub(super) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+/// The key checks every method shares, in Google's order: missing, disabled, unknown. None of
+/// these is billed.
+pub(crate) fn admit_key<'a>(world: &World, key: Option<&'a str>) -> Result<&'a str, ApiError> {
+    let key = match key {
+        None | Some("") => return Err(ApiError::MissingKey),
+        Some(k) => k,
+    };
+    if world.cfg.disabled_keys.iter().any(|k| k == key) {
+        return Err(ApiError::AccessNotConfigured {
+            project: world.project_number_of(key),
+        });
+    }
+    if !world.cfg.valid_keys.iter().any(|k| k == key) {
+        return Err(ApiError::InvalidKey(world.cfg.invalid_key_shape));
+    }
+    Ok(key)
+}
+
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
@@ -150,7 +157,7 @@ fn run(world: &World, req: &SearchRequest) -> Result<String, ApiError> {
     let matched: Vec<&Video> = if req.videos_wanted {
         world
             .in_range(req.after, req.before)
-            .filter(|v| v.indexed_at <= now && req.matches(v))
+            .filter(|v| v.indexed_at <= now && !world.is_deleted(&v.id) && req.matches(v))
             .collect()
     } else {
         Vec::new()
