@@ -6,8 +6,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::details::DetailsOverride;
-
 /// Everything that shapes one simulator instance.
 ///
 /// Build it with struct-update syntax so new fields never break callers:
@@ -83,7 +81,7 @@ impl Default for SimConfig {
             projects: BTreeMap::new(),
             project_daily_calls: BTreeMap::new(),
             daily_units_per_project: 10_000,
-            shorts_share: crate::details::DEFAULT_SHORTS_SHARE,
+            shorts_share: 0.3,
             shorts_share_by_topic: BTreeMap::new(),
             quota_error: QuotaErrorShape::default(),
             quota_error_by_key: BTreeMap::new(),
@@ -229,4 +227,37 @@ impl NewVideo {
             details: DetailsOverride::default(),
         }
     }
+}
+
+/// A video's frame, which `player.embedWidth`/`embedHeight` follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    /// 16:9.
+    Landscape,
+    /// 9:16, as Shorts usually are.
+    Portrait,
+    /// 1:1.
+    Square,
+}
+
+impl Shape {
+    /// Width and height of the frame, in the ratio the player keeps.
+    pub(crate) fn ratio(self) -> (u32, u32) {
+        match self {
+            Shape::Landscape => (16, 9),
+            Shape::Portrait => (9, 16),
+            Shape::Square => (1, 1),
+        }
+    }
+}
+
+/// Overrides for an injected video's details; `None` = drawn like a generated video's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetailsOverride {
+    pub duration_seconds: Option<u32>,
+    pub shape: Option<Shape>,
+    /// `snippet.defaultAudioLanguage` (a BCP 47 tag such as `en-US`); `""` = none declared.
+    pub audio_language: Option<String>,
 }

@@ -5,44 +5,9 @@
 //! changed no generated video), with the title's script choosing the language, and overridable
 //! per injected video ([`crate::NewVideo`]).
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::config::LiveState;
+use crate::config::{DetailsOverride, LiveState, Shape};
 use crate::ids;
-
-/// A video's frame, which `player.embedWidth`/`embedHeight` follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Shape {
-    /// 16:9.
-    Landscape,
-    /// 9:16, as Shorts usually are.
-    Portrait,
-    /// 1:1.
-    Square,
-}
-
-impl Shape {
-    /// Width and height of the frame, in the ratio the player keeps.
-    pub(crate) fn ratio(self) -> (u32, u32) {
-        match self {
-            Shape::Landscape => (16, 9),
-            Shape::Portrait => (9, 16),
-            Shape::Square => (1, 1),
-        }
-    }
-}
-
-/// Overrides for an injected video's details; `None` = drawn like a generated video's.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DetailsOverride {
-    pub duration_seconds: Option<u32>,
-    pub shape: Option<Shape>,
-    /// `snippet.defaultAudioLanguage` (a BCP 47 tag such as `en-US`); `""` = none declared.
-    pub audio_language: Option<String>,
-}
+use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Details {
@@ -59,9 +24,6 @@ pub(crate) struct Details {
     pub actual_start: Option<DateTime<Utc>>,
     pub actual_end: Option<DateTime<Utc>>,
 }
-
-/// Share of ordinary uploads that are Shorts, unless the topic says otherwise.
-pub(crate) const DEFAULT_SHORTS_SHARE: f64 = 0.3;
 
 struct Draw<'a> {
     id: &'a str,

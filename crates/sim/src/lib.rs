@@ -84,9 +84,9 @@ mod videos;
 mod world;
 
 pub use config::{
-    ClockMode, FaultPlan, InvalidKeyShape, LiveState, NewVideo, QuotaErrorShape, SimConfig,
+    ClockMode, DetailsOverride, FaultPlan, InvalidKeyShape, LiveState, NewVideo, QuotaErrorShape,
+    Shape, SimConfig,
 };
 pub use control::SimControl;
-pub use details::{DetailsOverride, Shape};
 pub use server::SimHandle;
 pub use stats::{CallStats, SimState, TopicCounts};

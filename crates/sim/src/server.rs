@@ -17,9 +17,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::config::{FaultPlan, LiveState, NewVideo, SimConfig};
+use crate::config::{DetailsOverride, FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::control::{Shared, SimControl};
-use crate::details::DetailsOverride;
 use crate::search;
 use crate::stats::SimState;
 use crate::videos;

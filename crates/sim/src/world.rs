@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use chrono_tz::America::Los_Angeles;
 use fastrand::Rng;
 
-use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
-use crate::details::{self, Details, DetailsOverride};
+use crate::config::{ClockMode, DetailsOverride, FaultPlan, LiveState, NewVideo, SimConfig};
+use crate::details::{self, Details};
 use crate::generate;
 use crate::ids;
 use crate::stats::CallStats;
