@@ -1,10 +1,12 @@
-//! A YouTube Data API v3 `search.list` client behind the core [`VideoSource`] port.
+//! A YouTube Data API v3 client: `search.list` behind the core [`VideoSource`] port and
+//! `videos.list` behind [`DetailsSource`].
 //!
 //! It parses every response shape YouTube has been seen to send (quoted and unquoted etags,
 //! `.000Z` and plain timestamps, missing `etag`/`regionCode`, `fields`-partial bodies,
 //! channel and playlist results mixed in) and turns every failure into a [`SourceError`].
 //! 5xx answers, timeouts and connection failures are retried with jittered exponential backoff.
 
+mod details;
 mod errors;
 mod parse;
 
@@ -15,8 +17,12 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::SecondsFormat;
 use tracing::{debug, warn};
-use tubefeed_core::{ApiKey, SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
+use tubefeed_core::{
+    ApiKey, DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome, SearchPage,
+    SearchRequest, SourceError, VideoId, VideoSource,
+};
 
+pub use details::{duration_seconds, parse_details};
 pub use errors::classify_error;
 pub use parse::parse_search_page;
 
@@ -108,15 +114,19 @@ pub struct YouTubeClient {
     /// is ready (and may be asked for nothing else for a while) before it needs YouTube.
     http: Arc<OnceLock<reqwest::Client>>,
     search_url: String,
+    videos_url: String,
     settings: ClientSettings,
 }
 
 impl YouTubeClient {
     pub fn new(settings: ClientSettings) -> Result<Self, BuildError> {
-        let search_url = format!("{}/search", settings.base_url.trim_end_matches('/'));
+        let base = settings.base_url.trim_end_matches('/');
+        let search_url = format!("{base}/search");
+        let videos_url = format!("{base}/videos");
         Ok(Self {
             http: Arc::new(OnceLock::new()),
             search_url,
+            videos_url,
             settings,
         })
     }
@@ -154,13 +164,26 @@ impl YouTubeClient {
         if let Some(p) = &req.page_token {
             query.push(("pageToken", p.clone()));
         }
-        query.push(("key", key.expose().to_owned()));
+        let body = self
+            .get(&self.search_url, query, key, "search.list")
+            .await?;
+        parse_search_page(&body)
+    }
 
+    /// One GET with the key appended: the body of a 2xx, else the classified error.
+    async fn get(
+        &self,
+        url: &str,
+        mut query: Vec<(&str, String)>,
+        key: &ApiKey,
+        method: &'static str,
+    ) -> Result<Vec<u8>, SourceError> {
+        query.push(("key", key.expose().to_owned()));
         let started = std::time::Instant::now();
         // `without_url()` everywhere: the URL carries the key.
         let resp = self
             .http()?
-            .get(&self.search_url)
+            .get(url)
             .query(&query)
             .send()
             .await
@@ -173,13 +196,46 @@ impl YouTubeClient {
             status = status.as_u16(),
             bytes = body.len(),
             ms = started.elapsed().as_millis() as u64,
-            "search.list"
+            "{method}"
         );
         if status.is_success() {
-            parse_search_page(&body)
+            Ok(body.to_vec())
         } else {
             Err(classify_error(status.as_u16(), &body))
         }
+    }
+
+    /// Runs `attempt` with jittered exponential backoff, retrying only what a second try can
+    /// fix (5xx, timeouts, connection failures; a short-term 429 goes back to the key ring),
+    /// and counts the HTTP attempts: each is quota spent.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        key: &ApiKey,
+        method: &'static str,
+        attempt: F,
+    ) -> (Result<T, SourceError>, u32)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SourceError>>,
+    {
+        let attempts = AtomicU32::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.settings.min_backoff)
+            .with_max_delay(self.settings.max_backoff)
+            .with_max_times(self.settings.max_retries)
+            .with_jitter();
+        let result = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            attempt().await
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(|e| matches!(e, SourceError::Server { .. } | SourceError::Timeout(_) | SourceError::Transport(_)))
+        .notify(|e, after| {
+            warn!(target: "tubefeed::youtube", key = %key.fingerprint(), error = %e, retry_in_ms = after.as_millis() as u64, "retrying {method}")
+        })
+        .await;
+        (result, attempts.load(Ordering::Relaxed))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> SourceError {
@@ -203,27 +259,56 @@ impl YouTubeClient {
 impl VideoSource for YouTubeClient {
     /// Returns the page (or the final error) and how many HTTP attempts it took.
     async fn search(&self, req: &SearchRequest, key: &ApiKey) -> SearchOutcome {
-        let attempts = AtomicU32::new(0);
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.settings.min_backoff)
-            .with_max_delay(self.settings.max_backoff)
-            .with_max_times(self.settings.max_retries)
-            .with_jitter();
-        let result = (|| async {
-            attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(req, key).await
-        })
-        .retry(backoff)
-        .sleep(tokio::time::sleep)
-        // Only failures a second try can fix; a short-term 429 goes back to the key ring.
-        .when(|e| matches!(e, SourceError::Server { .. } | SourceError::Timeout(_) | SourceError::Transport(_)))
-        .notify(|e, after| {
-            warn!(target: "tubefeed::youtube", key = %key.fingerprint(), error = %e, retry_in_ms = after.as_millis() as u64, "retrying search.list")
-        })
-        .await;
-        SearchOutcome {
-            result,
-            attempts: attempts.load(Ordering::Relaxed),
+        let (result, attempts) = self
+            .with_retries(key, "search.list", || self.attempt(req, key))
+            .await;
+        SearchOutcome { result, attempts }
+    }
+}
+
+/// The parts and fields asked of `videos.list`: what the details need, not the descriptions
+/// and tags that make up most of a whole answer. `maxWidth` makes the player's embed size
+/// follow the video's frame (the Shorts rule's shape).
+const DETAILS_PARTS: &str = "snippet,contentDetails,statistics,player,liveStreamingDetails";
+const DETAILS_FIELDS: &str = "items(id,snippet(defaultLanguage,defaultAudioLanguage),\
+    contentDetails(duration),statistics(viewCount,likeCount,commentCount),\
+    player(embedWidth,embedHeight),\
+    liveStreamingDetails(scheduledStartTime,actualStartTime,actualEndTime))";
+const DETAILS_EMBED_WIDTH: &str = "1000";
+
+impl DetailsSource for YouTubeClient {
+    async fn details(&self, ids: &[VideoId], key: &ApiKey) -> DetailsOutcome {
+        if ids.is_empty() || ids.len() > MAX_IDS_PER_DETAILS_CALL {
+            return DetailsOutcome {
+                result: Err(SourceError::BadRequest {
+                    reason: "tooManyIds".into(),
+                    message: format!(
+                        "videos.list takes 1 to {MAX_IDS_PER_DETAILS_CALL} ids, not {}",
+                        ids.len()
+                    ),
+                }),
+                attempts: 0,
+            };
         }
+        let joined = ids
+            .iter()
+            .map(VideoId::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
+        let (result, attempts) = self
+            .with_retries(key, "videos.list", || async {
+                let query = vec![
+                    ("part", DETAILS_PARTS.to_owned()),
+                    ("id", joined.clone()),
+                    ("fields", DETAILS_FIELDS.to_owned()),
+                    ("maxWidth", DETAILS_EMBED_WIDTH.to_owned()),
+                ];
+                let body = self
+                    .get(&self.videos_url, query, key, "videos.list")
+                    .await?;
+                parse_details(&body)
+            })
+            .await;
+        DetailsOutcome { result, attempts }
     }
 }
