@@ -1,5 +1,6 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
+mod enrich;
 mod error;
 mod fetch;
 mod keys;
@@ -51,6 +52,17 @@ enum Command {
     PageKeys {
         #[command(subcommand)]
         command: page_keys::PageKeysCommand,
+    },
+    /// Fill in video details (length, counts, language, Shorts) for stored videos that have
+    /// none, within a unit allowance; resumable. Prints a JSON summary.
+    Enrich {
+        /// Topics whose videos to queue (default: every topic in SEARCH_QUERIES).
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        /// videos.list units this run may spend (one per 50 videos), within each project's
+        /// daily pool (DETAILS_DAILY_UNITS).
+        #[arg(long, default_value_t = 1000)]
+        units: u32,
     },
     /// Rebuild the search index of every stored video (all topics, or the ones given).
     Reindex {
@@ -113,6 +125,7 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Fetch => fetch::run(&app).await,
         Command::Serve { addr } => serve::run(&app, addr).await,
         Command::Reindex { topics } => table::reindex(&app, &topics).await,
+        Command::Enrich { topics, units } => enrich::run(&app, &topics, units).await,
         Command::Keys { command } => keys::run(&app, command).await,
         Command::PageKeys { command } => page_keys::run(&app, command).await,
         Command::Status { json } => status::run(&app, json).await,

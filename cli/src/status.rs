@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tubefeed_app::App;
 use tubefeed_core::pacific::next_pacific_midnight;
-use tubefeed_core::{FeedReader, KeyPoolCounts, ProjectReport};
+use tubefeed_core::{FeedReader, KeyPoolCounts, KeyRing, ProjectReport, UnitUse};
 
 use crate::error::CliError;
 
@@ -35,6 +35,9 @@ struct Status {
     /// Each Google Cloud project's search calls (when the key source is configured).
     #[serde(skip_serializing_if = "Option::is_none")]
     projects: Option<Vec<ProjectReport>>,
+    /// Each project's videos.list units today (details), apart from search calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    units: Option<Vec<UnitUse>>,
     /// Why the key source could not be read (the first thing to fix when nothing is fetched).
     #[serde(skip_serializing_if = "Option::is_none")]
     key_source_error: Option<String>,
@@ -65,12 +68,19 @@ async fn gather(app: &App) -> Result<Status, String> {
         .key_pool_counts(now)
         .await
         .map_err(|e| e.to_string())?;
-    let (projects, key_source_error) = match app.key_ring() {
+    let (projects, units, key_source_error) = match app.key_ring() {
         Ok(ring) => match ring.projects(now).await {
-            Ok(p) => (Some(p), None),
-            Err(e) => (None, Some(tubefeed_core::redact::redact(&e.to_string()))),
+            Ok(p) => {
+                let units = ring.units_today(app.config.details.daily_units, now).await;
+                (Some(p), units.ok(), None)
+            }
+            Err(e) => (
+                None,
+                None,
+                Some(tubefeed_core::redact::redact(&e.to_string())),
+            ),
         },
-        Err(_) => (None, None),
+        Err(_) => (None, None, None),
     };
     let topics = states
         .into_iter()
@@ -91,6 +101,7 @@ async fn gather(app: &App) -> Result<Status, String> {
         topics,
         keys,
         projects,
+        units,
         key_source_error,
         next_reset: next_pacific_midnight(now),
     })
@@ -136,6 +147,19 @@ fn print_text(s: &Status) {
         println!(
             "  project {}: {}/{} search calls today, {} left",
             p.project, p.calls_today, p.daily_calls, p.calls_left
+        );
+    }
+    for u in s.units.iter().flatten() {
+        println!(
+            "  units {}: {}/{} today for video details{}",
+            u.pool,
+            u.units_today,
+            u.daily_units,
+            if u.refused {
+                ", refused by YouTube until the reset"
+            } else {
+                ""
+            }
         );
     }
     println!(

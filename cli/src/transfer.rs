@@ -10,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use tubefeed_app::App;
 use tubefeed_core::{
-    ChannelId, FeedQuery, FeedReader, LiveBroadcast, Order, Thumbnails, Topic, UpsertOutcome,
-    Video, VideoId, VideoStore,
+    ChannelId, DetailsFields, FeedQuery, FeedReader, LiveBroadcast, Order, Thumbnails, Topic,
+    UpsertOutcome, Video, VideoId, VideoStore,
 };
 
 use crate::error::{CliError, topics_or_all};
@@ -38,6 +38,9 @@ pub struct VideoLine {
     pub thumbnails: Thumbnails,
     #[serde(default)]
     pub live_broadcast_content: LiveBroadcast,
+    /// Length, counts, language, live times and `is_short`, once known.
+    #[serde(flatten)]
+    pub details: DetailsFields,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
 }
@@ -57,6 +60,7 @@ impl VideoLine {
             channel_title: v.channel_title.clone(),
             thumbnails: v.thumbnails.clone(),
             live_broadcast_content: v.live_broadcast_content,
+            details: DetailsFields::of(v.details.as_ref()),
             topic: Some(topic.to_string()),
         }
     }
@@ -85,6 +89,7 @@ impl VideoLine {
                 channel_title: self.channel_title,
                 thumbnails: self.thumbnails,
                 live_broadcast_content: self.live_broadcast_content,
+                details: self.details.into_details(Utc::now()),
             },
         ))
     }

@@ -243,6 +243,7 @@ fn dataset(rng: &mut Rng) -> Vec<Video> {
                 channel_title: "Channel".into(),
                 thumbnails: Default::default(),
                 live_broadcast_content: Default::default(),
+                details: None,
             }
         })
         .collect()

@@ -31,6 +31,7 @@ async fn api_answers_503_with_retry_after_while_dynamodb_is_down_and_recovers() 
             channel_title: "Chan".into(),
             thumbnails: Default::default(),
             live_broadcast_content: Default::default(),
+            details: None,
         })
         .collect();
     store.upsert(&topic, &videos, t0).await.unwrap();

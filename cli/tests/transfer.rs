@@ -53,6 +53,16 @@ fn line(i: usize, topic: Option<&str>) -> String {
     if i % 5 == 0 {
         v["thumbnails"] = serde_json::json!({"medium": {"url": format!("https://i.ytimg.com/vi/imp{i:08}/mqdefault.jpg"), "width": 320, "height": 180}});
     }
+    if i % 3 == 0 {
+        // Details, as an export of a table that has them writes them.
+        v["duration_seconds"] = (30 + i).into();
+        v["is_short"] = (i % 2 == 0).into();
+        v["view_count"] = (1000 * i).into();
+        v["language"] = "hi".into();
+        if i % 7 == 0 {
+            v["live"] = serde_json::json!({"actual_start": "2026-11-20T12:00:00Z"});
+        }
+    }
     if let Some(t) = topic {
         v["topic"] = t.into();
     }
@@ -146,6 +156,27 @@ async fn export_import_export_is_byte_identical() {
     let first = tubefeed(&a, &["export"], "").await;
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(first.stdout.lines().count(), 130);
+    // Details travel: the 44 lines that had them export them; the others are queued.
+    let with_details = first
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"is_short\""))
+        .count();
+    assert_eq!(with_details, 44, "{}", first.stdout);
+    assert!(
+        first
+            .stdout
+            .contains(r#""live":{"actual_start":"2026-11-20T12:00:00Z"}"#)
+    );
+    let store = DynamoStore::new(dynamodb_client(), a.clone());
+    let queued = tubefeed_core::DetailsStore::pending_details(&store, 500)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.len(),
+        130 - 44,
+        "lines without details wait for videos.list"
+    );
     // Newest first within each topic, topics in SEARCH_QUERIES order.
     let times: Vec<(String, String)> = first
         .stdout

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{FeedReader, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{DetailsFields, FeedReader, Thumbnails, Topic, Video, VideoId};
 
 pub use error::ApiError;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
@@ -190,6 +190,9 @@ pub struct VideoView {
     pub thumbnails: Thumbnails,
     pub live_broadcast_content: &'static str,
     pub url: String,
+    /// `duration_seconds`, `is_short`, counts, `language`, `live`: each absent until known.
+    #[serde(flatten)]
+    pub details: DetailsFields,
 }
 
 impl From<&Video> for VideoView {
@@ -204,6 +207,7 @@ impl From<&Video> for VideoView {
             thumbnails: v.thumbnails.clone(),
             live_broadcast_content: v.live_broadcast_content.as_str(),
             url: v.url(),
+            details: DetailsFields::of(v.details.as_ref()),
         }
     }
 }

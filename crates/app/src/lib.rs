@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use tubefeed_core::{CycleSummary, Fetcher};
+use tubefeed_core::{CycleSummary, EnrichSettings, Enricher, Fetcher};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
 use tubefeed_youtube::{ClientSettings, TlsRoots, YouTubeClient};
@@ -281,10 +281,29 @@ impl HttpClient for RootsOnFirstUse {
 /// Mozilla's root certificates as one PEM bundle, written by build.rs from `webpki-root-certs`.
 const WEBPKI_ROOTS_PEM: &str = include_str!(concat!(env!("OUT_DIR"), "/webpki-roots.pem"));
 
-/// One cycle over the configured topics, with their weights.
+/// One cycle over the configured topics, with their weights, then details for what is
+/// queued (unless `DETAILS_UNITS_PER_RUN=0`).
 pub async fn run_cycle(
     fetcher: &AppFetcher,
+    details: EnrichSettings,
     topics: &[(tubefeed_core::Topic, u32)],
 ) -> CycleSummary {
-    fetcher.run_weighted(topics, chrono::Utc::now()).await
+    let mut summary = fetcher.run_weighted(topics, chrono::Utc::now()).await;
+    if details.units_per_run > 0 {
+        summary.details = Some(enricher(fetcher, details).run(chrono::Utc::now()).await);
+    }
+    summary
+}
+
+/// The details step over the fetcher's own client, table and key ring.
+pub fn enricher(
+    fetcher: &AppFetcher,
+    settings: EnrichSettings,
+) -> Enricher<'_, YouTubeClient, DynamoStore, AppKeyRing> {
+    Enricher {
+        source: &fetcher.source,
+        store: &fetcher.videos,
+        keys: &fetcher.keys,
+        settings,
+    }
 }

@@ -59,6 +59,7 @@ fn video(i: usize) -> Video {
             high: thumb("hqdefault", 480, 360),
         },
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 

@@ -6,8 +6,6 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::video::VideoId;
-
 /// A Short is at most this long (YouTube's limit since 15 October 2024) and not landscape.
 pub const SHORT_MAX_SECONDS: u32 = 180;
 
@@ -158,32 +156,75 @@ pub struct VideoDetails {
     pub fetched_at: DateTime<Utc>,
 }
 
-/// One item of a `videos.list` answer, as the source reports it, before the Shorts rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DetailsItem {
-    pub id: VideoId,
+impl VideoDetails {
+    /// The same facts, whenever they were fetched (an import of an export is no change).
+    pub fn same_facts(&self, other: &VideoDetails) -> bool {
+        Self {
+            fetched_at: other.fetched_at,
+            ..self.clone()
+        } == *other
+    }
+}
+
+/// Whether `incoming` (a search result's or an imported line's details, if any) changes
+/// nothing over `stored`: a search result carries none.
+pub fn details_unchanged(incoming: Option<&VideoDetails>, stored: Option<&VideoDetails>) -> bool {
+    match (incoming, stored) {
+        (None, _) => true,
+        (Some(a), Some(b)) => a.same_facts(b),
+        (Some(_), None) => false,
+    }
+}
+
+/// The details as the API and export files show them, flattened into the video: each field
+/// absent (not null) until known. `is_short` is present exactly when details are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailsFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<u32>,
-    pub embed: Option<EmbedSize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_short: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub view_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub like_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveTimes>,
 }
 
-impl DetailsItem {
-    pub fn into_details(self, fetched_at: DateTime<Utc>) -> (VideoId, VideoDetails) {
-        let details = VideoDetails {
-            is_short: is_short(self.duration_seconds, self.embed),
-            duration_seconds: self.duration_seconds.filter(|d| *d > 0),
+impl DetailsFields {
+    pub fn of(d: Option<&VideoDetails>) -> Self {
+        let Some(d) = d else {
+            return Self::default();
+        };
+        Self {
+            duration_seconds: d.duration_seconds,
+            is_short: Some(d.is_short),
+            view_count: d.view_count,
+            like_count: d.like_count,
+            comment_count: d.comment_count,
+            language: d.language.clone(),
+            live: d.live,
+        }
+    }
+
+    /// The details these fields describe (an imported line's), as of `fetched_at`; none
+    /// without `is_short`.
+    pub fn into_details(self, fetched_at: DateTime<Utc>) -> Option<VideoDetails> {
+        Some(VideoDetails {
+            is_short: self.is_short?,
+            duration_seconds: self.duration_seconds,
             view_count: self.view_count,
             like_count: self.like_count,
             comment_count: self.comment_count,
             language: self.language,
             live: self.live.filter(|l| !l.is_empty()),
             fetched_at,
-        };
-        (self.id, details)
+        })
     }
 }
 
@@ -240,26 +281,5 @@ mod tests {
         assert_eq!(Language::from_tag("e"), None);
         assert_eq!(Language::from_tag("english"), None);
         assert_eq!(Language::parse("h1"), Err(LanguageError));
-    }
-
-    #[test]
-    fn details_drop_empty_live_times_and_zero_lengths() {
-        let item = DetailsItem {
-            id: VideoId::parse("abc").unwrap(),
-            duration_seconds: Some(0),
-            embed: None,
-            view_count: Some(3),
-            like_count: None,
-            comment_count: None,
-            language: None,
-            live: Some(LiveTimes::default()),
-        };
-        let (_, d) = item.into_details(DateTime::<Utc>::UNIX_EPOCH);
-        assert_eq!(
-            (d.duration_seconds, d.live, d.is_short),
-            (None, None, false)
-        );
-        let json = serde_json::to_value(&d).unwrap();
-        assert!(json.get("like_count").is_none(), "absent, not null: {json}");
     }
 }

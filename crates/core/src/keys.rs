@@ -13,6 +13,7 @@ use crate::quota::{
     KeyMarks, Layout, Learned, Pool, ProjectId, ProjectUse, RestReason, layout_version,
     rate_limit_rest, surprise,
 };
+use crate::units::{UnitUse, pick_pool, unit_pool_of};
 
 /// What one call told us about the key it used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,29 @@ pub trait KeyRing: Send + Sync {
         async { Ok(RunBudget::unlimited()) }
     }
 
+    /// A usable key whose project's unit pool can take `units` more today (of `daily_units`),
+    /// those units counted; `None` when every pool is spent or refused. See [`crate::units`].
+    fn take_units(
+        &self,
+        units: u32,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<ApiKey>, KeyRingError>> + Send;
+
+    /// YouTube refused `key` for units: its project's pool is spent until the Pacific reset.
+    fn units_refused(
+        &self,
+        key: &ApiKey,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), KeyRingError>> + Send;
+
+    /// Each pool's units today.
+    fn units_today(
+        &self,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<UnitUse>, KeyRingError>> + Send;
+
     /// Closes a run that spent `paced_calls` pages of its allowance (borrowed ones included).
     fn close_run(
         &self,
@@ -89,6 +113,8 @@ struct StaticState {
     learned: Learned,
     /// The budget bank, when the ring paces runs.
     bank: Bank,
+    /// Unit pools today: units used, refused.
+    units: std::collections::HashMap<String, (u32, bool)>,
 }
 
 /// A process-local ring with the same rules as the shared one (projects, rests, learning) and,
@@ -133,6 +159,7 @@ impl StaticKeyRing {
         if st.day != today {
             st.day = today.clone();
             st.uses.clear();
+            st.units.clear();
         }
         let version = layout_version(&self.keys, self.daily_calls_per_project);
         let groups = st.learned.in_force(&version, &today);
@@ -200,6 +227,62 @@ impl KeyRing for StaticKeyRing {
             }
         }
         Ok(())
+    }
+
+    async fn take_units(
+        &self,
+        units: u32,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKey>, KeyRingError> {
+        if self.keys.is_empty() {
+            return Err(KeyRingError::NoKeys);
+        }
+        let mut st = self.lock()?;
+        // Rolls the day over.
+        self.pool(&mut st, now);
+        let usable = self
+            .keys
+            .iter()
+            .filter(|k| !st.marks.get(k.fingerprint()).is_some_and(|m| m.invalid));
+        let picked = pick_pool(usable, units, daily_units, |pool| {
+            st.units.get(pool).copied().unwrap_or_default()
+        })
+        .cloned();
+        if let Some(k) = &picked {
+            st.units.entry(unit_pool_of(k)).or_default().0 += units;
+        }
+        Ok(picked)
+    }
+
+    async fn units_refused(&self, key: &ApiKey, now: DateTime<Utc>) -> Result<(), KeyRingError> {
+        let mut st = self.lock()?;
+        self.pool(&mut st, now);
+        st.units.entry(unit_pool_of(key)).or_default().1 = true;
+        Ok(())
+    }
+
+    async fn units_today(
+        &self,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UnitUse>, KeyRingError> {
+        let mut st = self.lock()?;
+        self.pool(&mut st, now);
+        let mut pools: Vec<String> = self.keys.iter().map(unit_pool_of).collect();
+        pools.dedup();
+        Ok(pools
+            .into_iter()
+            .map(|pool| {
+                let (units_today, refused) = st.units.get(&pool).copied().unwrap_or_default();
+                UnitUse {
+                    pool,
+                    units_today,
+                    daily_units,
+                    refused,
+                }
+            })
+            .collect())
     }
 
     async fn open_run(

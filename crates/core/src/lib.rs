@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod details;
+pub mod enrich;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod feed;
@@ -20,12 +21,15 @@ pub mod redact;
 pub mod source;
 pub mod store;
 pub mod text;
+pub mod units;
 pub mod video;
 
 pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, RunBudget};
 pub use details::{
-    DetailsItem, DurationBucket, EmbedSize, Language, LanguageError, LiveTimes, VideoDetails,
+    DetailsFields, DurationBucket, EmbedSize, Language, LanguageError, LiveTimes, VideoDetails,
+    details_unchanged,
 };
+pub use enrich::{DetailsStop, DetailsSummary, EnrichSettings, Enricher};
 pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use key::{ApiKey, Fingerprint, ProjectName};
@@ -33,13 +37,15 @@ pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
 pub use quota::{KeyState, PoolView, ProjectReport};
 pub use source::{
-    DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome, SearchPage,
-    SearchRequest, SourceError, VideoSource,
+    DetailsItem, DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome,
+    SearchPage, SearchRequest, SourceError, VideoSource,
 };
 pub use store::{
-    Backfill, FetchState, FetchStateStore, Gap, LeaseOutcome, LeaseOwner, StoreError, SweepCut,
-    SweepMarks, UpsertOutcome, VideoStore,
+    Backfill, DetailsResult, DetailsStore, FetchState, FetchStateStore, Gap, LeaseOutcome,
+    LeaseOwner, PendingDetails, RecordOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome,
+    VideoStore,
 };
+pub use units::{DAILY_UNITS_PER_PROJECT, UnitUse, unit_pool_of};
 pub use video::{
     ChannelId, ChannelIdError, LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video,
     VideoId, VideoIdError,

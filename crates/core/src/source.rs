@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::details::DetailsItem;
+use crate::details::{EmbedSize, Language, LiveTimes, VideoDetails, is_short};
 use crate::key::ApiKey;
 use crate::video::{Topic, Video, VideoId};
 
@@ -130,4 +130,59 @@ pub trait DetailsSource: Send + Sync {
     /// At most [`MAX_IDS_PER_DETAILS_CALL`] ids.
     fn details(&self, ids: &[VideoId], key: &ApiKey)
     -> impl Future<Output = DetailsOutcome> + Send;
+}
+
+/// One item of a `videos.list` answer, as the source reports it, before the Shorts rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailsItem {
+    pub id: VideoId,
+    pub duration_seconds: Option<u32>,
+    pub embed: Option<EmbedSize>,
+    pub view_count: Option<u64>,
+    pub like_count: Option<u64>,
+    pub comment_count: Option<u64>,
+    pub language: Option<Language>,
+    pub live: Option<LiveTimes>,
+}
+
+impl DetailsItem {
+    pub fn into_details(self, fetched_at: DateTime<Utc>) -> (VideoId, VideoDetails) {
+        let details = VideoDetails {
+            is_short: is_short(self.duration_seconds, self.embed),
+            duration_seconds: self.duration_seconds.filter(|d| *d > 0),
+            view_count: self.view_count,
+            like_count: self.like_count,
+            comment_count: self.comment_count,
+            language: self.language,
+            live: self.live.filter(|l| !l.is_empty()),
+            fetched_at,
+        };
+        (self.id, details)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_drop_empty_live_times_and_zero_lengths() {
+        let item = DetailsItem {
+            id: VideoId::parse("abc").unwrap(),
+            duration_seconds: Some(0),
+            embed: None,
+            view_count: Some(3),
+            like_count: None,
+            comment_count: None,
+            language: None,
+            live: Some(LiveTimes::default()),
+        };
+        let (_, d) = item.into_details(DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!(
+            (d.duration_seconds, d.live, d.is_short),
+            (None, None, false)
+        );
+        let json = serde_json::to_value(&d).unwrap();
+        assert!(json.get("like_count").is_none(), "absent, not null: {json}");
+    }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::video::{Topic, Video};
+use crate::details::VideoDetails;
+use crate::video::{Topic, Video, VideoId};
 
 /// What an upsert did, per video.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -60,6 +61,58 @@ pub trait VideoStore: Send + Sync {
         videos: &[Video],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
+}
+
+/// A stored video still waiting for its details: one entry per (video, topic) item, queued
+/// by the upsert that stored it new, in the order stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PendingDetails {
+    pub id: VideoId,
+    pub topic: Topic,
+    /// The store's place for the entry (its queue position), handed back on completion.
+    pub position: String,
+    /// When it was queued (the video stored).
+    pub queued_at: DateTime<Utc>,
+}
+
+/// What `videos.list` said about a pending video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetailsResult {
+    Found(VideoDetails),
+    /// Not returned: deleted or private. Left out of lists from now on.
+    Unavailable,
+}
+
+/// What recording a batch of results did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RecordOutcome {
+    pub recorded: usize,
+    pub unavailable: usize,
+    /// Entries whose video item was gone (deleted by retention meanwhile): dropped.
+    pub gone: usize,
+}
+
+/// The queue of videos without details, and where details are recorded.
+pub trait DetailsStore: Send + Sync {
+    /// The `limit` oldest pending entries.
+    fn pending_details(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<PendingDetails>, StoreError>> + Send;
+    /// Records each result on its video's item and removes the entry. An entry whose item no
+    /// longer exists is removed without a write.
+    fn record_details(
+        &self,
+        results: &[(PendingDetails, DetailsResult)],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<RecordOutcome, StoreError>> + Send;
+    /// Queues every stored video of `topic` that has no details and is not unavailable
+    /// (`tubefeed enrich`, for videos stored before details existed). Idempotent. Returns how
+    /// many were queued.
+    fn queue_missing_details(
+        &self,
+        topic: &Topic,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 
 /// A part of the timeline a run could not finish: `[watermark, before]` is still unread, and

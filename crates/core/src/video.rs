@@ -5,6 +5,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::details::VideoDetails;
+
 /// A YouTube video id. YouTube's are 11 characters of base64url; we accept a little more
 /// latitude (1..=64 of the same alphabet) so a future id format does not become a lost video,
 /// while still refusing anything that could break a key or a URL.
@@ -229,11 +231,27 @@ pub struct Video {
     pub channel_title: String,
     pub thumbnails: Thumbnails,
     pub live_broadcast_content: LiveBroadcast,
+    /// What `videos.list` added, once it has (search results never carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<VideoDetails>,
 }
 
 impl Video {
     pub fn url(&self) -> String {
         format!("https://www.youtube.com/watch?v={}", self.id)
+    }
+
+    /// Whether `other` says the same as this video about what search reports (details aside:
+    /// a search result never carries them, so a stored video with details is not "changed").
+    pub fn same_listing(&self, other: &Video) -> bool {
+        self.id == other.id
+            && self.title == other.title
+            && self.description == other.description
+            && self.published_at == other.published_at
+            && self.channel_id == other.channel_id
+            && self.channel_title == other.channel_title
+            && self.thumbnails == other.thumbnails
+            && self.live_broadcast_content == other.live_broadcast_content
     }
 }
 

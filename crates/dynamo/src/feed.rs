@@ -305,6 +305,9 @@ impl DynamoStore {
         let videos = entries
             .iter()
             .filter_map(|e| by_id.remove(&e.id))
+            // An unavailable video's entries are deleted with the mark; one left by a write
+            // that failed between the two must not bring it back.
+            .filter(|vi| !vi.unavailable)
             .map(|vi| vi.to_video().map_err(StoreError::Corrupt))
             .collect::<Result<_, _>>()?;
         Ok(FeedPage {
@@ -457,6 +460,9 @@ impl FeedReader for DynamoStore {
             Some(item) => {
                 let vi: VideoItem = serde_dynamo::from_item(item)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                if vi.unavailable {
+                    return Ok(None);
+                }
                 vi.to_video().map(Some).map_err(StoreError::Corrupt)
             }
             None => Ok(None),

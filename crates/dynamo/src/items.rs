@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use tubefeed_core::{ChannelId, LiveBroadcast, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{ChannelId, LiveBroadcast, Thumbnails, Topic, Video, VideoDetails, VideoId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -36,6 +36,14 @@ pub fn channel_pk(topic: &Topic, channel_id: &str) -> String {
 pub fn state_pk(topic: &Topic) -> String {
     format!("S#{topic}")
 }
+/// The queue of videos waiting for details: one partition, sorted by when they were stored.
+pub const DETAILS_QUEUE_PK: &str = "DQ";
+/// A queue entry's place: when the video was stored under the topic, then the video and topic
+/// (so queueing the same video again is the same item).
+pub fn details_queue_sk(first_seen_at: &str, id: &VideoId, topic: &Topic) -> String {
+    format!("{first_seen_at}#{id}#{topic}")
+}
+
 pub fn lease_pk(topic: &Topic) -> String {
     format!("L#{topic}")
 }
@@ -46,9 +54,13 @@ pub fn lease_pk(topic: &Topic) -> String {
 pub struct VideoItem {
     pub pk: String,
     pub sk: String,
-    pub feed_pk: String,
+    /// The feed and channel index keys; removed (the indexes are sparse) while the video is
+    /// unavailable, which is how it leaves every list at no read cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_pk: Option<String>,
     pub feed_sk: String,
-    pub channel_pk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_pk: Option<String>,
     pub topic: String,
     pub id: String,
     pub title: String,
@@ -61,6 +73,11 @@ pub struct VideoItem {
     pub live_broadcast_content: LiveBroadcast,
     pub first_seen_at: String,
     pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<VideoDetails>,
+    /// `videos.list` no longer returns the video (deleted or private).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
 }
 
 impl VideoItem {
@@ -68,9 +85,9 @@ impl VideoItem {
         Self {
             pk: video_pk(&v.id),
             sk: topic_sk(topic),
-            feed_pk: feed_pk(topic),
+            feed_pk: Some(feed_pk(topic)),
             feed_sk: feed_sk(v.published_at, &v.id),
-            channel_pk: channel_pk(topic, v.channel_id.as_str()),
+            channel_pk: Some(channel_pk(topic, v.channel_id.as_str())),
             topic: topic.to_string(),
             id: v.id.to_string(),
             title: v.title.clone(),
@@ -82,6 +99,8 @@ impl VideoItem {
             live_broadcast_content: v.live_broadcast_content,
             first_seen_at: first_seen_at.to_owned(),
             updated_at: time_key(now),
+            details: v.details.clone(),
+            unavailable: false,
         }
     }
 
@@ -98,6 +117,7 @@ impl VideoItem {
             channel_title: self.channel_title.clone(),
             thumbnails: self.thumbnails.clone(),
             live_broadcast_content: self.live_broadcast_content,
+            details: self.details.clone(),
         })
     }
 }

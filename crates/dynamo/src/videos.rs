@@ -14,13 +14,13 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::{DateTime, Utc};
 use tracing::{debug, instrument};
-use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore};
+use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore, details_unchanged};
 
 use crate::DynamoStore;
 use crate::error::build_error;
 use crate::items::{
-    EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
-    topic_sk, video_pk, word_string,
+    DETAILS_QUEUE_PK, EntryItem, PK, SK, VideoItem, details_queue_sk, feed_sk, index_keys,
+    legacy_word_pk, prefix_pk, time_key, topic_sk, video_pk, word_string,
 };
 use tubefeed_core::text::index_words;
 
@@ -223,7 +223,13 @@ impl VideoStore for DynamoStore {
             let old = existing.get(v.id.as_str());
             let first_seen = match old {
                 Some(old) => {
-                    if old.to_video().ok().as_ref() == Some(v) {
+                    // An unavailable video found again is public again: it is rewritten, and
+                    // with its index keys it is back in the lists.
+                    let same = old.to_video().is_ok_and(|o| {
+                        o.same_listing(v)
+                            && details_unchanged(v.details.as_ref(), o.details.as_ref())
+                    });
+                    if same && !old.unavailable {
                         outcome.unchanged += 1;
                         continue;
                     }
@@ -232,11 +238,21 @@ impl VideoStore for DynamoStore {
                 }
                 None => {
                     outcome.new += 1;
+                    // Queued for videos.list, unless it came with details (an import).
+                    if v.details.is_none() {
+                        entry_writes.push(put(queue_entry(topic, v, &now_key)?)?);
+                    }
                     now_key.clone()
                 }
             };
-            index_writes(topic, old, v, &mut entry_writes)?;
-            let item = VideoItem::new(topic, v, &first_seen, now);
+            // An unavailable video's entries were deleted: write them all again.
+            index_writes(topic, old.filter(|o| !o.unavailable), v, &mut entry_writes)?;
+            let mut item = VideoItem::new(topic, v, &first_seen, now);
+            // Search results carry no details: what videos.list said stays.
+            item.details = v
+                .details
+                .clone()
+                .or_else(|| old.and_then(|o| o.details.clone()));
             item_writes.push(put(
                 serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
             )?);
@@ -247,7 +263,23 @@ impl VideoStore for DynamoStore {
     }
 }
 
-fn put(item: Item) -> Result<WriteRequest, StoreError> {
+/// The details-queue entry of a video stored new (see [`crate::details`]).
+fn queue_entry(topic: &Topic, v: &Video, now_key: &str) -> Result<Item, StoreError> {
+    Ok(HashMap::from([
+        (
+            PK.to_owned(),
+            AttributeValue::S(DETAILS_QUEUE_PK.to_owned()),
+        ),
+        (
+            SK.to_owned(),
+            AttributeValue::S(details_queue_sk(now_key, &v.id, topic)),
+        ),
+        ("id".to_owned(), AttributeValue::S(v.id.to_string())),
+        ("topic".to_owned(), AttributeValue::S(topic.to_string())),
+    ]))
+}
+
+pub(crate) fn put(item: Item) -> Result<WriteRequest, StoreError> {
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
@@ -255,7 +287,7 @@ fn put(item: Item) -> Result<WriteRequest, StoreError> {
     Ok(WriteRequest::builder().put_request(put).build())
 }
 
-fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
+pub(crate) fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
     let del = DeleteRequest::builder()
         .key(PK, AttributeValue::S(pk))
         .key(SK, AttributeValue::S(sk))

@@ -24,6 +24,7 @@ fn video(i: usize) -> Video {
         channel_title: "Chan".into(),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 

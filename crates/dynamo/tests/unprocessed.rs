@@ -52,6 +52,7 @@ fn video(i: usize) -> Video {
         channel_title: format!("Channel {}", i % 9),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 

@@ -126,6 +126,7 @@ fn to_video(item: RawItem) -> Option<Video> {
         live_broadcast_content: LiveBroadcast::from_youtube(
             s.live_broadcast_content.as_deref().unwrap_or("none"),
         ),
+        details: None,
     })
 }
 

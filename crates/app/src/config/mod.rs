@@ -9,7 +9,7 @@ mod parse;
 
 use std::time::Duration;
 
-use tubefeed_core::{ApiKey, FetchSettings, Topic};
+use tubefeed_core::{ApiKey, EnrichSettings, FetchSettings, Topic};
 use tubefeed_youtube::TlsRoots;
 
 use parse::{Lookup, num, parse_keys, parse_schedule, parse_topics};
@@ -34,6 +34,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("FETCH_BACKFILL_PAGES", "4"),
     ("FETCH_LOOKBACK_MINUTES", "15"),
     ("FETCH_LEASE_SECONDS", "300"),
+    ("DETAILS_UNITS_PER_RUN", "100"),
+    ("DETAILS_DAILY_UNITS", "10000"),
+    ("DETAILS_MAX_WAIT_SECONDS", "600"),
     ("PAGE_TOKEN_SECRET", "—"),
     ("PAGE_TOKEN_SECRET_ID", "—"),
     ("API_CACHE_SECONDS", "5"),
@@ -90,6 +93,8 @@ pub struct Config {
     /// How long a warm process reuses the key list read from Secrets Manager.
     pub keys_cache: Duration,
     pub fetch: FetchSettings,
+    /// `DETAILS_UNITS_PER_RUN`, `DETAILS_DAILY_UNITS`: videos.list after each run.
+    pub details: EnrichSettings,
     /// Required by the API, unused by the fetcher.
     pub page_token_secret: Option<PageTokenSecret>,
     /// How long the API may serve a first page from the warm process.
@@ -137,6 +142,7 @@ impl Config {
             schedule: schedule(&get)?,
             keys_cache: secs(num(&get, "KEYS_CACHE_SECONDS", 300, 0..=86_400)?),
             fetch: fetch_settings(&get)?,
+            details: details_settings(&get)?,
             page_token_secret: page_token_secret(&get)?,
             api_first_page_cache: secs(num(&get, "API_CACHE_SECONDS", 5, 0..=300)?),
             api_search_per_second: num(&get, "API_SEARCH_PER_SECOND", 5, 0..=1000)?,
@@ -237,6 +243,22 @@ fn fetch_settings(get: &Lookup) -> Result<FetchSettings, ConfigError> {
             0..=7 * 24 * 60,
         )?)),
         lease_ttl: secs(num(get, "FETCH_LEASE_SECONDS", lease, 10..=3600)?),
+    })
+}
+
+/// Units for video details, each default taken from `EnrichSettings::default()`. 0 units a
+/// run turns details off.
+fn details_settings(get: &Lookup) -> Result<EnrichSettings, ConfigError> {
+    let d = EnrichSettings::default();
+    Ok(EnrichSettings {
+        units_per_run: num(get, "DETAILS_UNITS_PER_RUN", d.units_per_run, 0..=10_000)?,
+        daily_units: num(get, "DETAILS_DAILY_UNITS", d.daily_units, 1..=10_000_000)?,
+        max_wait: chrono::Duration::seconds(i64::from(num(
+            get,
+            "DETAILS_MAX_WAIT_SECONDS",
+            u32::try_from(d.max_wait.num_seconds()).unwrap_or(600),
+            0..=86_400,
+        )?)),
     })
 }
 

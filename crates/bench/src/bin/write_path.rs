@@ -58,6 +58,7 @@ fn video(run: usize, i: usize, base: DateTime<Utc>) -> Video {
         channel_title: format!("Channel {}", i % 50),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 

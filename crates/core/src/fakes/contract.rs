@@ -22,6 +22,7 @@ fn video(i: u32, title: &str, at: DateTime<Utc>) -> Video {
         channel_title: "Contract".into(),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 

@@ -8,8 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::details::EmbedSize;
 use crate::key::ApiKey;
-use crate::source::{SearchOutcome, SearchPage, SearchRequest, SourceError, VideoSource};
+use crate::source::{
+    DetailsItem, DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome,
+    SearchPage, SearchRequest, SourceError, VideoSource,
+};
 use crate::video::{ChannelId, Topic, Video, VideoId};
 
 /// A video as the fake knows it: found by its topic once `indexed_at` has passed.
@@ -18,6 +22,9 @@ pub struct SourceVideo {
     pub topic: Topic,
     pub video: Video,
     pub indexed_at: DateTime<Utc>,
+    /// What `videos.list` answers: 5 minutes, landscape, 100 views, unless set.
+    pub details: DetailsItem,
+    pub deleted: bool,
 }
 
 struct Inner {
@@ -29,6 +36,12 @@ struct Inner {
     invalid: HashSet<String>,
     calls: HashMap<String, u64>,
     seq: u64,
+    /// `videos.list`: units left (one a call; `None` = unlimited), an outage switch, and what
+    /// was asked.
+    units_left: Option<u32>,
+    details_down: bool,
+    details_calls: u64,
+    details_ids: u64,
 }
 
 #[derive(Clone)]
@@ -49,6 +62,10 @@ impl MemSource {
                 invalid: HashSet::new(),
                 calls: HashMap::new(),
                 seq: 0,
+                units_left: None,
+                details_down: false,
+                details_calls: 0,
+                details_ids: 0,
             })),
         }
     }
@@ -92,11 +109,26 @@ impl MemSource {
             channel_title: "Fake channel".into(),
             thumbnails: Default::default(),
             live_broadcast_content: Default::default(),
+            details: None,
         };
         inner.videos.push(SourceVideo {
             topic,
+            details: DetailsItem {
+                id: id.clone(),
+                duration_seconds: Some(300),
+                embed: Some(EmbedSize {
+                    width: 1000,
+                    height: 563,
+                }),
+                view_count: Some(100),
+                like_count: Some(5),
+                comment_count: Some(1),
+                language: None,
+                live: None,
+            },
             video,
             indexed_at,
+            deleted: false,
         });
         id
     }
@@ -144,6 +176,36 @@ impl MemSource {
         self.lock().calls.values().sum()
     }
 
+    /// What `videos.list` answers for `id` from now on.
+    pub fn set_details(&self, id: &VideoId, f: impl FnOnce(&mut DetailsItem)) {
+        if let Some(v) = self.lock().videos.iter_mut().find(|v| v.video.id == *id) {
+            f(&mut v.details);
+        }
+    }
+
+    /// The video is deleted: gone from search and from `videos.list`.
+    pub fn delete(&self, id: &VideoId) {
+        if let Some(v) = self.lock().videos.iter_mut().find(|v| v.video.id == *id) {
+            v.deleted = true;
+        }
+    }
+
+    /// `videos.list` may spend `n` more units (one a call), then answers quota exhausted.
+    pub fn set_units_left(&self, n: u32) {
+        self.lock().units_left = Some(n);
+    }
+
+    /// While `down`, `videos.list` answers 503.
+    pub fn details_down(&self, down: bool) {
+        self.lock().details_down = down;
+    }
+
+    /// `videos.list` calls made, and ids asked for in them.
+    pub fn details_calls(&self) -> (u64, u64) {
+        let inner = self.lock();
+        (inner.details_calls, inner.details_ids)
+    }
+
     /// Every video of `topic`, found or not yet.
     pub fn all(&self, topic: &str) -> Vec<Video> {
         self.lock()
@@ -174,7 +236,7 @@ impl Inner {
         let mut found: Vec<&SourceVideo> = self
             .videos
             .iter()
-            .filter(|v| v.topic == req.q && v.indexed_at <= self.now)
+            .filter(|v| v.topic == req.q && v.indexed_at <= self.now && !v.deleted)
             .filter(|v| {
                 req.published_after
                     .is_none_or(|a| v.video.published_at >= a)
@@ -222,6 +284,49 @@ impl VideoSource for MemSource {
         let result = inner.admit(key.expose()).and_then(|()| inner.page(req));
         SearchOutcome {
             result,
+            attempts: 1,
+        }
+    }
+}
+
+impl Inner {
+    fn details(&mut self, ids: &[VideoId]) -> Result<Vec<DetailsItem>, SourceError> {
+        self.details_calls += 1;
+        if self.details_down {
+            return Err(SourceError::Server {
+                status: 503,
+                message: "backendError".into(),
+            });
+        }
+        if ids.len() > MAX_IDS_PER_DETAILS_CALL {
+            return Err(SourceError::BadRequest {
+                reason: "invalidFilters".into(),
+                message: format!("{} ids", ids.len()),
+            });
+        }
+        if let Some(left) = self.units_left.as_mut() {
+            if *left == 0 {
+                return Err(SourceError::QuotaExhausted("quotaExceeded".into()));
+            }
+            *left -= 1;
+        }
+        self.details_ids += ids.len() as u64;
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                self.videos
+                    .iter()
+                    .find(|v| v.video.id == *id && !v.deleted)
+                    .map(|v| v.details.clone())
+            })
+            .collect())
+    }
+}
+
+impl DetailsSource for MemSource {
+    async fn details(&self, ids: &[VideoId], _key: &ApiKey) -> DetailsOutcome {
+        DetailsOutcome {
+            result: self.lock().details(ids),
             attempts: 1,
         }
     }

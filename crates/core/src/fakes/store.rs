@@ -1,14 +1,16 @@
 //! The store in memory: videos by id, listed per topic; fetch state; leases.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::details::details_unchanged;
 use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 use crate::store::{
-    FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, UpsertOutcome, VideoStore,
+    DetailsResult, DetailsStore, FetchState, FetchStateStore, LeaseOutcome, LeaseOwner,
+    PendingDetails, RecordOutcome, StoreError, UpsertOutcome, VideoStore,
 };
 use crate::text::{index_words, matches};
 use crate::video::{Topic, Video, VideoId};
@@ -19,6 +21,11 @@ struct Inner {
     videos: BTreeMap<(Topic, VideoId), Video>,
     /// (topic, id) → when it was first stored.
     first_stored: HashMap<(Topic, VideoId), DateTime<Utc>>,
+    /// Entries waiting for details, by queue position.
+    pending: BTreeMap<String, PendingDetails>,
+    queued: u64,
+    /// Videos `videos.list` no longer returns.
+    unavailable: HashSet<(Topic, VideoId)>,
     states: HashMap<Topic, FetchState>,
     leases: HashMap<Topic, (LeaseOwner, DateTime<Utc>)>,
     key_pool: KeyPoolCounts,
@@ -50,13 +57,18 @@ impl MemStore {
         self.lock().key_pool = counts;
     }
 
-    /// The videos stored under `topic`, newest first.
+    /// How many entries wait for details.
+    pub fn pending_count(&self) -> usize {
+        self.lock().pending.len()
+    }
+
+    /// The videos stored under `topic` (unavailable ones left out), newest first.
     pub fn videos(&self, topic: &Topic) -> Vec<Video> {
-        let mut v: Vec<Video> = self
-            .lock()
+        let inner = self.lock();
+        let mut v: Vec<Video> = inner
             .videos
             .iter()
-            .filter(|((t, _), _)| t == topic)
+            .filter(|(key, _)| key.0 == *topic && !inner.unavailable.contains(key))
             .map(|(_, v)| v.clone())
             .collect();
         v.sort_by(|a, b| (b.published_at, &b.id).cmp(&(a.published_at, &a.id)));
@@ -75,17 +87,118 @@ impl VideoStore for MemStore {
         let mut inner = self.lock();
         for v in videos {
             let key = (topic.clone(), v.id.clone());
-            match inner.videos.insert(key.clone(), v.clone()) {
+            match inner.videos.get(&key).cloned() {
                 None => {
+                    inner.videos.insert(key.clone(), v.clone());
                     inner.first_stored.insert(key, now);
+                    if v.details.is_none() {
+                        inner.enqueue(topic, &v.id, now);
+                    }
                     out.new += 1;
                 }
-                Some(old) if old == *v => out.unchanged += 1,
-                Some(_) => out.updated += 1,
+                Some(old)
+                    if old.same_listing(v)
+                        && details_unchanged(v.details.as_ref(), old.details.as_ref()) =>
+                {
+                    out.unchanged += 1
+                }
+                Some(old) => {
+                    // Details stay with the video when search reports a new title.
+                    let details = v.details.clone().or(old.details);
+                    inner.videos.insert(
+                        key,
+                        Video {
+                            details,
+                            ..v.clone()
+                        },
+                    );
+                    out.updated += 1;
+                }
             }
         }
         out.write_requests = usize::from(out.new + out.updated > 0);
         Ok(out)
+    }
+}
+
+impl Inner {
+    fn enqueue(&mut self, topic: &Topic, id: &VideoId, now: DateTime<Utc>) {
+        self.queued += 1;
+        let position = format!("{:012}", self.queued);
+        self.pending.insert(
+            position.clone(),
+            PendingDetails {
+                id: id.clone(),
+                topic: topic.clone(),
+                position,
+                queued_at: now,
+            },
+        );
+    }
+}
+
+impl DetailsStore for MemStore {
+    async fn pending_details(&self, limit: usize) -> Result<Vec<PendingDetails>, StoreError> {
+        Ok(self.lock().pending.values().take(limit).cloned().collect())
+    }
+
+    async fn record_details(
+        &self,
+        results: &[(PendingDetails, DetailsResult)],
+        _now: DateTime<Utc>,
+    ) -> Result<RecordOutcome, StoreError> {
+        let mut inner = self.lock();
+        let mut out = RecordOutcome::default();
+        for (p, result) in results {
+            inner.pending.remove(&p.position);
+            let key = (p.topic.clone(), p.id.clone());
+            let Some(v) = inner.videos.get_mut(&key) else {
+                out.gone += 1;
+                continue;
+            };
+            match result {
+                DetailsResult::Found(d) => {
+                    v.details = Some(d.clone());
+                    inner.unavailable.remove(&key);
+                    out.recorded += 1;
+                }
+                DetailsResult::Unavailable => {
+                    inner.unavailable.insert(key);
+                    out.unavailable += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn queue_missing_details(&self, topic: &Topic) -> Result<usize, StoreError> {
+        let mut inner = self.lock();
+        let queued: HashSet<(Topic, VideoId)> = inner
+            .pending
+            .values()
+            .map(|p| (p.topic.clone(), p.id.clone()))
+            .collect();
+        let missing: Vec<VideoId> = inner
+            .videos
+            .iter()
+            .filter(|((t, id), v)| {
+                t == topic
+                    && v.details.is_none()
+                    && !inner.unavailable.contains(&(t.clone(), id.clone()))
+                    && !queued.contains(&(t.clone(), id.clone()))
+            })
+            .map(|((_, id), _)| id.clone())
+            .collect();
+        let now = Utc::now();
+        for id in &missing {
+            let at = inner
+                .first_stored
+                .get(&(topic.clone(), id.clone()))
+                .copied()
+                .unwrap_or(now);
+            inner.enqueue(topic, id, at);
+        }
+        Ok(missing.len())
     }
 }
 
@@ -197,11 +310,11 @@ impl FeedReader for MemStore {
     }
 
     async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
-        Ok(self
-            .lock()
+        let inner = self.lock();
+        Ok(inner
             .videos
             .iter()
-            .find(|((_, vid), _)| vid == id)
+            .find(|(key, _)| key.1 == *id && !inner.unavailable.contains(key))
             .map(|(_, v)| v.clone()))
     }
 

@@ -91,6 +91,10 @@ pub struct CycleSummary {
     /// The key pool's budget as this run saw it (absent for rings without a planner).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetReport>,
+    /// What the run did for video details after fetching (see [`crate::enrich`]); a details
+    /// failure leaves the videos queued and does not make the run fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<crate::enrich::DetailsSummary>,
 }
 
 impl CycleSummary {
@@ -105,6 +109,7 @@ impl CycleSummary {
             ok: topics.iter().all(|t| t.error.is_none()),
             topics,
             budget,
+            details: None,
         }
     }
 }

@@ -8,10 +8,12 @@ use tubefeed_core::pacific::{next_pacific_midnight, pacific_day};
 use tubefeed_core::quota::{Layout, Pool, layout_version, rate_limit_rest, surprise};
 use tubefeed_core::{
     Acquired, ApiKey, Fingerprint, KeyOutcome, KeyPoolCounts, KeyRing, KeyRingError, KeySource,
-    ProjectReport, StoreError,
+    KeyState, ProjectReport, StoreError, UnitUse, unit_pool_of,
 };
 
-use super::rows::{KeyStatus, Partition, REST_EXHAUSTED, REST_RATE_LIMITED, StoredProject};
+use super::rows::{
+    KeyStatus, Partition, REST_EXHAUSTED, REST_RATE_LIMITED, StoredProject, units_sk,
+};
 use super::writes::{PoolRecord, Reservation, Reserved, store_err};
 use crate::DynamoStore;
 
@@ -24,6 +26,12 @@ struct Snapshot {
     layout_version: String,
     partition: Partition,
     pool: Pool,
+}
+
+/// A unit count is kept two days past its own (for `status` across midnight), then the TTL
+/// removes it.
+fn units_expiry(now: DateTime<Utc>) -> i64 {
+    (next_pacific_midnight(now) + chrono::Duration::days(2)).timestamp()
 }
 
 /// The key ring of deployed fetchers.
@@ -272,6 +280,74 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
                 self.store.retire(key, &key_list_version(&keys), now).await
             }
         }
+    }
+
+    async fn take_units(
+        &self,
+        units: u32,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKey>, KeyRingError> {
+        let snap = self.snapshot(now).await?;
+        if snap.keys.is_empty() {
+            return Err(KeyRingError::NoKeys);
+        }
+        let day = pacific_day(now);
+        let ttl = units_expiry(now);
+        let usable = snap
+            .keys
+            .iter()
+            .filter(|k| !matches!(snap.pool.key_state(k.fingerprint(), now), KeyState::Invalid));
+        let mut tried = std::collections::HashSet::new();
+        for key in usable {
+            let pool = unit_pool_of(key);
+            if !tried.insert(pool.clone()) {
+                continue;
+            }
+            if self
+                .store
+                .take_units(&pool, &day, units, daily_units, ttl)
+                .await?
+            {
+                return Ok(Some(key.clone()));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn units_refused(&self, key: &ApiKey, now: DateTime<Utc>) -> Result<(), KeyRingError> {
+        info!(target: "tubefeed::keys", key = %key.fingerprint(), "videos.list refused for units: the key's project has none left until the Pacific midnight reset");
+        self.store
+            .refuse_units(&unit_pool_of(key), &pacific_day(now), units_expiry(now))
+            .await
+    }
+
+    async fn units_today(
+        &self,
+        daily_units: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UnitUse>, KeyRingError> {
+        let snap = self.snapshot(now).await?;
+        let day = pacific_day(now);
+        let mut pools: Vec<String> = snap.keys.iter().map(unit_pool_of).collect();
+        pools.dedup();
+        Ok(pools
+            .into_iter()
+            .map(|pool| {
+                let (units_today, refused) = snap
+                    .partition
+                    .units
+                    .get(&units_sk(&pool, &day))
+                    .copied()
+                    .unwrap_or_default();
+                UnitUse {
+                    pool,
+                    units_today,
+                    daily_units,
+                    refused,
+                }
+            })
+            .collect())
     }
 
     async fn open_run(

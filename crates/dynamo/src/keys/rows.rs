@@ -27,6 +27,10 @@ pub(super) fn n(v: impl ToString) -> AttributeValue {
 pub(super) fn key_sk(fp: &Fingerprint) -> String {
     format!("K#{fp}")
 }
+/// A unit pool's count for one Pacific day (a new item each day; the TTL removes old ones).
+pub(super) fn units_sk(pool: &str, day: &str) -> String {
+    format!("U#{pool}#{day}")
+}
 pub(super) fn project_sk(p: &ProjectId) -> String {
     format!("P#{}", p.storage_key())
 }
@@ -175,6 +179,8 @@ pub(super) struct Partition {
     pub keys: HashMap<String, KeyRow>,
     pub projects: BTreeMap<String, ProjectRow>,
     pub pool: PoolRow,
+    /// Unit counts by `units_sk`: units used, refused.
+    pub units: HashMap<String, (u32, bool)>,
 }
 
 impl Partition {
@@ -191,6 +197,14 @@ impl Partition {
             } else if let Some(p) = sk.strip_prefix("P#") {
                 out.projects
                     .insert(p.to_owned(), ProjectRow::from_item(&item));
+            } else if sk.starts_with("U#") {
+                let refused = item
+                    .get("refused")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(false);
+                out.units
+                    .insert(sk, (get_n(&item, "units").unwrap_or(0), refused));
             }
         }
         out

@@ -10,6 +10,7 @@ use tubefeed_core::{Bank, Fingerprint, KeyRingError, StoreError};
 
 use super::rows::{
     Item, KEYS_PK, POOL_SK, Partition, ProjectRow, StoredProject, key_sk, ms, n, project_sk, s,
+    units_sk,
 };
 use crate::DynamoStore;
 use crate::error::condition_failed;
@@ -126,6 +127,55 @@ impl DynamoStore {
                 _ => Err(store_err(self.sdk_error("UpdateItem project reserve", e))),
             },
         }
+    }
+
+    /// Takes `units` from a unit pool's count for `day` if it stays within `daily_units` and
+    /// YouTube has not refused the pool today. False when it does not fit.
+    pub(super) async fn take_units(
+        &self,
+        pool: &str,
+        day: &str,
+        units: u32,
+        daily_units: u32,
+        expires_at: i64,
+    ) -> Result<bool, KeyRingError> {
+        let Some(max_before) = daily_units.checked_sub(units) else {
+            return Ok(false);
+        };
+        let req = self
+            .key_update(units_sk(pool, day))
+            .update_expression("SET units = if_not_exists(units, :zero) + :n, expires_at = :ttl")
+            .condition_expression(
+                "(attribute_not_exists(units) OR units <= :max) AND attribute_not_exists(refused)",
+            )
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":n", n(units))
+            .expression_attribute_values(":max", n(max_before))
+            .expression_attribute_values(":ttl", n(expires_at));
+        match req.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(store_err(self.sdk_error("UpdateItem units", e))),
+            },
+        }
+    }
+
+    /// YouTube refused the pool for units today.
+    pub(super) async fn refuse_units(
+        &self,
+        pool: &str,
+        day: &str,
+        expires_at: i64,
+    ) -> Result<(), KeyRingError> {
+        self.key_update(units_sk(pool, day))
+            .update_expression("SET refused = :t, expires_at = :ttl")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":ttl", n(expires_at))
+            .send()
+            .await
+            .map_err(|e| store_err(self.sdk_error("UpdateItem units refused", e)))?;
+        Ok(())
     }
 
     /// Marks a project dry for `today`: YouTube refused one of its keys for quota.

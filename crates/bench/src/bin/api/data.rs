@@ -67,6 +67,7 @@ pub fn video(i: usize, base: DateTime<Utc>) -> Video {
         channel_title: format!("Channel {}", i % 50),
         thumbnails: Default::default(),
         live_broadcast_content: Default::default(),
+        details: None,
     }
 }
 
