@@ -327,6 +327,7 @@ async fn export_topic(
         channel_id: None,
         terms: Vec::new(),
         limit: EXPORT_PAGE,
+        filter: Default::default(),
     };
     let mut cursor = None;
     loop {

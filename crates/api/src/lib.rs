@@ -2,6 +2,7 @@
 //! lambda_http) and by `tubefeed serve` (a plain HTTP server).
 
 mod error;
+mod filters;
 mod limit;
 mod params;
 mod security;

@@ -7,13 +7,14 @@ use tubefeed_core::text::{MAX_SEARCH_WORDS, query_terms};
 use tubefeed_core::{ChannelId, FeedQuery, Order, Topic};
 
 use crate::error::ApiError;
+use crate::filters::{FilterParams, parse_filter};
 use crate::token::MAX_TOKEN_LEN;
 
 pub const DEFAULT_LIMIT: u8 = 20;
 pub const MAX_LIMIT: u8 = 50;
 const MAX_Q_CHARS: usize = 200;
 
-pub const LIST_PARAMS: [&str; 8] = [
+pub const LIST_PARAMS: [&str; 13] = [
     "limit",
     "page_token",
     "order",
@@ -22,6 +23,11 @@ pub const LIST_PARAMS: [&str; 8] = [
     "q",
     "topic",
     "channel_id",
+    "shorts",
+    "duration",
+    "min_duration",
+    "max_duration",
+    "lang",
 ];
 
 /// A parsed list request: the query and, for later pages, the raw token.
@@ -49,6 +55,11 @@ pub fn parse_list(
         q,
         topic,
         channel_id,
+        shorts,
+        duration,
+        min_duration,
+        max_duration,
+        lang,
     ] = known_params(raw_query)?;
     // Checked in this order, so that the first bad parameter named is always the same one.
     let limit = parse_limit(limit)?;
@@ -70,6 +81,13 @@ pub fn parse_list(
     }
     let terms = parse_q(q)?;
     let no_words = terms.as_ref().is_some_and(Vec::is_empty);
+    let filter = parse_filter(FilterParams {
+        shorts,
+        duration,
+        min_duration,
+        max_duration,
+        lang,
+    })?;
     Ok(ListRequest {
         query: FeedQuery {
             topic,
@@ -79,9 +97,10 @@ pub fn parse_list(
             channel_id,
             terms: terms.unwrap_or_default(),
             limit,
+            filter: filter.clone(),
         },
         page_token: parse_page_token(page_token)?,
-        matches_nothing: empty_window || no_words,
+        matches_nothing: empty_window || no_words || filter.is_unsatisfiable(),
     })
 }
 

@@ -407,6 +407,11 @@ pub fn query_hash(q: &FeedQuery) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
+    // Only when set: tokens of unfiltered walks issued before filters existed stay valid.
+    if !q.filter.is_empty() {
+        h.update(q.filter.canonical().as_bytes());
+        h.update([0u8]);
+    }
     URL_SAFE_NO_PAD.encode(&h.finalize()[..12])
 }
 
@@ -425,6 +430,7 @@ mod tests {
             channel_id: None,
             terms: vec![],
             limit: 20,
+            filter: Default::default(),
         }
     }
 

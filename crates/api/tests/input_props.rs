@@ -20,6 +20,7 @@ fn query() -> FeedQuery {
         channel_id: None,
         terms: vec!["tea".into()],
         limit: 20,
+        filter: Default::default(),
     }
 }
 

@@ -102,6 +102,7 @@ impl Env {
             terms: terms.iter().map(|t| (*t).to_owned()).collect(),
             order: Order::Desc,
             limit: 100,
+            filter: Default::default(),
         };
         let page = self.store.page(&q, None).await.unwrap();
         page.videos

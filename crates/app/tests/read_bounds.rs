@@ -28,6 +28,9 @@ const SEARCH_PAGE_MAX_RU: f64 = 40.0;
 /// `SEARCH_READ_BUDGET` (16) plus the one query that crossed it (≤ 204 entries, about 3 read
 /// units of these entries); no videos to fetch.
 const FILTERED_PAGE_MAX_RU: f64 = 20.0;
+/// A feed page with a detail filter (`shorts`, `duration`, `lang`): it evaluates at most four
+/// times the items of an unfiltered page, then hands back a short page and a token.
+const DETAIL_FILTERED_PAGE_MAX_RU: f64 = 4.0 * FEED_PAGE_MAX_RU;
 /// One video: a `Query` of one item.
 const VIDEO_MAX_RU: f64 = 0.5;
 /// `/health`: one consistent read of each topic's state, once per 5 seconds.
@@ -183,6 +186,22 @@ async fn every_route_stays_within_its_bound(n: usize) {
         worst.len() >= 2,
         "the filtered walk hands back short pages and goes on"
     );
+    // No video here has details: `shorts=only` matches none, the worst a detail filter can do.
+    let no_match = p
+        .walk(
+            "/videos?limit=50&shorts=only",
+            3,
+            DETAIL_FILTERED_PAGE_MAX_RU,
+        )
+        .await;
+    assert_eq!(no_match.len(), 3, "short pages and a token to go on");
+    let detail_search = p
+        .walk(
+            "/search?q=cat&limit=50&duration=long&lang=en",
+            3,
+            SEARCH_PAGE_MAX_RU,
+        )
+        .await;
 
     let (status, _, ru) = p.get("/videos/v0000000042").await;
     assert_eq!(status, StatusCode::OK);
@@ -215,7 +234,8 @@ async fn every_route_stays_within_its_bound(n: usize) {
     println!(
         "{n} videos, read units per page: feed {feed:?}, asc {asc:?}, channel {channel:?}, \
          window {window:?}, q=cat {one:?}, worst search {worst:?}, worst prefixes \
-         {worst_prefix:?}, with channel {with_channel:?}"
+         {worst_prefix:?}, with channel {with_channel:?}, shorts=only (none match) \
+         {no_match:?}, q=cat with duration and lang {detail_search:?}"
     );
 }
 

@@ -56,6 +56,7 @@ fn query() -> FeedQuery {
         channel_id: None,
         terms: vec!["tea".into(), "how".into()],
         limit: 20,
+        filter: Default::default(),
     }
 }
 

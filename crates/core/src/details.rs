@@ -67,7 +67,7 @@ impl DurationBucket {
 }
 
 /// The primary language subtag of a BCP 47 tag (`en` of `en-GB`), lowercase: 2 or 3 ASCII
-/// letters. `und` (undetermined) counts as no language.
+/// letters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Language(String);
@@ -81,18 +81,17 @@ impl Language {
     pub fn parse(s: &str) -> Result<Self, LanguageError> {
         let s = s.trim();
         if (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphabetic()) {
-            let lower = s.to_ascii_lowercase();
-            if lower != "und" {
-                return Ok(Self(lower));
-            }
+            Ok(Self(s.to_ascii_lowercase()))
+        } else {
+            Err(LanguageError)
         }
-        Err(LanguageError)
     }
 
-    /// The primary subtag of a full tag as YouTube reports it (`en-US`, `zh-Hans`, `pt_BR`).
+    /// The primary subtag of a full tag as YouTube reports it (`en-US`, `zh-Hans`, `pt_BR`);
+    /// `und` (undetermined) is no language.
     pub fn from_tag(tag: &str) -> Option<Self> {
         let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
-        Self::parse(primary).ok()
+        Self::parse(primary).ok().filter(|l| l.0 != "und")
     }
 
     pub fn as_str(&self) -> &str {

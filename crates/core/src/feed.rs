@@ -6,6 +6,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::details::{Language, VideoDetails};
 use crate::store::{FetchState, StoreError};
 use crate::video::{ChannelId, Topic, Video, VideoId};
 
@@ -28,6 +29,80 @@ pub struct FeedQuery {
     pub channel_id: Option<ChannelId>,
     pub terms: Vec<String>,
     pub limit: u8,
+    /// Filters on the videos' details (`shorts`, `duration`, `lang`).
+    pub filter: VideoFilter,
+}
+
+/// `shorts=exclude|only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortsFilter {
+    /// Hide Shorts. A video whose details are not known yet is shown.
+    Exclude,
+    /// Only Shorts (known to be).
+    Only,
+}
+
+/// Filters on what `videos.list` said about a video. A video without details passes
+/// `shorts=exclude` and no other filter: its length and language are not known yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VideoFilter {
+    pub shorts: Option<ShortsFilter>,
+    /// Inclusive bounds on `duration_seconds` (a video without a length fails either).
+    pub min_duration: Option<u32>,
+    pub max_duration: Option<u32>,
+    /// Primary language subtags, any of them; empty = any language.
+    pub languages: Vec<Language>,
+}
+
+impl VideoFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether a video with these details passes: the rule every store applies.
+    pub fn admits(&self, details: Option<&VideoDetails>) -> bool {
+        let shorts = match self.shorts {
+            None => true,
+            Some(ShortsFilter::Exclude) => details.is_none_or(|d| !d.is_short),
+            Some(ShortsFilter::Only) => details.is_some_and(|d| d.is_short),
+        };
+        let length = details.and_then(|d| d.duration_seconds);
+        let long_enough = self
+            .min_duration
+            .is_none_or(|min| length.is_some_and(|l| l >= min));
+        let short_enough = self
+            .max_duration
+            .is_none_or(|max| length.is_some_and(|l| l <= max));
+        let language = self.languages.is_empty()
+            || details
+                .and_then(|d| d.language.as_ref())
+                .is_some_and(|l| self.languages.contains(l));
+        shorts && long_enough && short_enough && language
+    }
+
+    /// Admits nothing at all (a minimum above the maximum).
+    pub fn is_unsatisfiable(&self) -> bool {
+        matches!((self.min_duration, self.max_duration), (Some(a), Some(b)) if a > b)
+    }
+
+    /// A canonical text of the filter, for binding page tokens to it.
+    pub fn canonical(&self) -> String {
+        let shorts = match self.shorts {
+            None => "",
+            Some(ShortsFilter::Exclude) => "exclude",
+            Some(ShortsFilter::Only) => "only",
+        };
+        let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        let mut langs: Vec<&str> = self.languages.iter().map(Language::as_str).collect();
+        langs.sort_unstable();
+        langs.dedup();
+        format!(
+            "{shorts};{};{};{}",
+            n(self.min_duration),
+            n(self.max_duration),
+            langs.join(",")
+        )
+    }
 }
 
 /// Where the next page starts: the store's own position (DynamoDB's `LastEvaluatedKey`, whose

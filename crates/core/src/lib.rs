@@ -30,7 +30,10 @@ pub use details::{
     details_unchanged,
 };
 pub use enrich::{DetailsStop, DetailsSummary, EnrichSettings, Enricher};
-pub use feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
+pub use feed::{
+    Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order, ShortsFilter,
+    VideoFilter,
+};
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};

@@ -42,8 +42,8 @@ async fn upsert_is_idempotent_and_classifies() {
 
     let o = s.upsert(&topic, &vids, t(100)).await.unwrap();
     assert_eq!((o.new, o.updated, o.unchanged), (60, 0, 0));
-    // The search entries (one per prefix key) first, then the video items, each in batches
-    // of 25: an item is only written once its entries are.
+    // The search entries (one per prefix key) and the details-queue entries first, then the
+    // video items, each in batches of 25: an item is only written once its entries are.
     let entries: usize = vids
         .iter()
         .map(|v| {
@@ -56,7 +56,7 @@ async fn upsert_is_idempotent_and_classifies() {
         .sum();
     assert_eq!(
         o.write_requests,
-        entries.div_ceil(25) + vids.len().div_ceil(25),
+        (entries + vids.len()).div_ceil(25) + vids.len().div_ceil(25),
         "{entries} entries"
     );
 
@@ -247,6 +247,7 @@ async fn reindex_migrates_whole_word_entries_to_the_prefix_index() {
         channel_id: None,
         terms: terms.iter().map(|t| (*t).to_owned()).collect(),
         limit: 10,
+        filter: Default::default(),
     };
     // Before the migration the old entries are never read: nothing found, nothing twice.
     assert!(s.page(&q(&["tea"]), None).await.unwrap().videos.is_empty());
@@ -329,6 +330,7 @@ async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
         channel_id: ChannelId::parse(ch).ok(),
         terms: vec!["tea".into()],
         limit: 10,
+        filter: Default::default(),
     };
     assert_eq!(s.page(&q("UCnew"), None).await.unwrap().videos, vec![moved]);
     assert!(s.page(&q("UCabc"), None).await.unwrap().videos.is_empty());

@@ -114,6 +114,7 @@ fn query(topic: &Topic, terms: &str, order: Order, limit: u8) -> FeedQuery {
         channel_id: None,
         terms: query_terms(terms),
         limit,
+        filter: Default::default(),
     }
 }
 

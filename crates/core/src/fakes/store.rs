@@ -291,7 +291,8 @@ impl FeedReader for MemStore {
                 Some(c) => after_cursor(&v, c, q.order)?,
                 None => true,
             };
-            if in_window && channel && words && after {
+            let detail = q.filter.admits(v.details.as_ref());
+            if in_window && channel && words && detail && after {
                 picked.push(v);
             }
             if picked.len() > usize::from(q.limit) {

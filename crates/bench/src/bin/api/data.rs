@@ -149,5 +149,6 @@ pub fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error:
         channel_id: None,
         terms: terms.iter().map(|s| s.to_string()).collect(),
         limit,
+        filter: Default::default(),
     })
 }

@@ -1,44 +1,16 @@
-//! The read side of the table for the API: feed pages, searches, single videos.
-//!
-//! A feed page is one `Query` on a GSI with `Limit = limit + 1`: the extra item tells whether
-//! anything follows, so `next` is `None` exactly at the end (DynamoDB's own `LastEvaluatedKey`
-//! may be present when nothing follows). The cursor is the full key of the last returned item —
-//! table and index keys, exactly what `LastEvaluatedKey` would hold there — so a deep page costs
-//! what the first one does.
-//!
-//! A search reads the prefix partition of its most selective word (`P#topic#prefix`, sorted
-//! like the feed) with the other words and the channel as a filter on the entries' word
-//! strings, then fetches the page's videos with one `BatchGetItem`. Selectivity is probed with
-//! bounded `COUNT` queries of at most [`PROBE_WORDS`] words, all at once, over the whole
-//! partition (not the date window, so a window moved by a second reuses the count), remembered
-//! for a minute in the warm process; the chosen word rides in the cursor so a walk keeps its
-//! driver.
-//!
-//! What one page may cost is bounded (docs/api.md "Read cost"): a feed page is one `Query` of at
-//! most `limit + 1` items; a search page probes at most three partitions, then reads filtered
-//! entries only until [`SEARCH_READ_BUDGET`] read units are spent (checked before each
-//! `Query`, each of at most [`FILTER_BATCH_FACTOR`] entries per requested item) — a short page
-//! and a token to go on, rather than reading on — and then fetches at most `limit` videos.
+//! Searches: the prefix partition of the most selective word, the other words and the channel
+//! as a filter, the page's videos in one `BatchGetItem`, the detail filter on those.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
-use tracing::instrument;
-use tubefeed_core::{
-    Cursor, FeedPage, FeedQuery, FeedReader, FetchState, FetchStateStore, Order, StoreError, Topic,
-    Video, VideoId,
-};
-
-use crate::DynamoStore;
-use crate::items::{
-    CHANNEL_INDEX, CHANNEL_PK, EntryItem, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem,
-    channel_pk, feed_pk, feed_sk_lower, feed_sk_upper, prefix_pk, term_key, term_needle, video_pk,
-};
 use tubefeed_core::text::MAX_WORD_BYTES;
+use tubefeed_core::{Cursor, FeedPage, FeedQuery, Order, StoreError};
 
-type Item = HashMap<String, AttributeValue>;
+use super::{Item, KeyCondition, from_cursor_key, key_condition, to_cursor_key, units};
+use crate::DynamoStore;
+use crate::items::{EntryItem, PK, SK, prefix_pk, term_key, term_needle};
 
 /// Index entries a search may evaluate per requested item: bounds a page's cost by its size
 /// when the other words are rare among the driver's entries.
@@ -73,127 +45,7 @@ impl std::fmt::Debug for ProbeCache {
     }
 }
 
-struct KeyCondition {
-    expr: String,
-    values: Vec<(String, AttributeValue)>,
-}
-
-/// `#h = :h` plus the `published_at` window as a condition on the sort key.
-fn key_condition(hash_attr: &str, hash: String, sort_attr: &str, q: &FeedQuery) -> KeyCondition {
-    let mut values = vec![(":h".to_owned(), AttributeValue::S(hash))];
-    let range = match (q.published_after, q.published_before) {
-        (Some(a), Some(b)) => {
-            values.push((":lo".into(), AttributeValue::S(feed_sk_lower(a))));
-            values.push((":hi".into(), AttributeValue::S(feed_sk_upper(b))));
-            format!(" AND {sort_attr} BETWEEN :lo AND :hi")
-        }
-        (Some(a), None) => {
-            values.push((":lo".into(), AttributeValue::S(feed_sk_lower(a))));
-            format!(" AND {sort_attr} >= :lo")
-        }
-        (None, Some(b)) => {
-            values.push((":hi".into(), AttributeValue::S(feed_sk_upper(b))));
-            format!(" AND {sort_attr} <= :hi")
-        }
-        (None, None) => String::new(),
-    };
-    KeyCondition {
-        expr: format!("{hash_attr} = :h{range}"),
-        values,
-    }
-}
-
-fn to_cursor_key(item: &Item, attrs: &[&str]) -> Result<BTreeMap<String, String>, StoreError> {
-    attrs
-        .iter()
-        .map(|a| match item.get(*a) {
-            Some(AttributeValue::S(s)) => Ok(((*a).to_owned(), s.clone())),
-            _ => Err(StoreError::Corrupt(format!("item lacks key attribute {a}"))),
-        })
-        .collect()
-}
-
-fn from_cursor_key(key: &BTreeMap<String, String>) -> Item {
-    key.iter()
-        .map(|(k, v)| (k.clone(), AttributeValue::S(v.clone())))
-        .collect()
-}
-
-fn units(c: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>) -> f64 {
-    c.and_then(|c| c.capacity_units()).unwrap_or(0.0)
-}
-
 impl DynamoStore {
-    /// Records `ru` on the handle's read meter and hands it back.
-    fn counted(&self, ru: f64) -> f64 {
-        self.count_reads(ru);
-        ru
-    }
-
-    async fn feed_page(
-        &self,
-        q: &FeedQuery,
-        start: Option<&Cursor>,
-    ) -> Result<FeedPage, StoreError> {
-        let (index, hash_attr, hash) = match &q.channel_id {
-            Some(ch) => (CHANNEL_INDEX, CHANNEL_PK, channel_pk(&q.topic, ch.as_str())),
-            None => (FEED_INDEX, FEED_PK, feed_pk(&q.topic)),
-        };
-        let cond = key_condition(hash_attr, hash, FEED_SK, q);
-        let want = usize::from(q.limit) + 1;
-        let mut items: Vec<Item> = Vec::with_capacity(want);
-        let mut read_units = 0.0;
-        let mut exclusive = start.map(|c| from_cursor_key(&c.key));
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression(&cond.expr)
-                .set_expression_attribute_values(Some(cond.values.iter().cloned().collect()))
-                .scan_index_forward(q.order == Order::Asc)
-                .limit(i32::try_from(want - items.len()).unwrap_or(51))
-                .set_exclusive_start_key(exclusive.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| self.sdk_error("Query feed", e))?;
-            read_units += self.counted(units(out.consumed_capacity()));
-            items.extend(out.items.unwrap_or_default());
-            // Only the 1 MB response limit can stop a filterless query short of `Limit`.
-            match out.last_evaluated_key {
-                Some(k) if items.len() < want => exclusive = Some(k),
-                _ => break,
-            }
-        }
-        let next = if items.len() > usize::from(q.limit) {
-            items.truncate(usize::from(q.limit));
-            let last = items
-                .last()
-                .ok_or_else(|| StoreError::Corrupt("empty page with a successor".into()))?;
-            Some(Cursor {
-                key: to_cursor_key(last, &[PK, SK, hash_attr, FEED_SK])?,
-                driver: None,
-            })
-        } else {
-            None
-        };
-        let videos = items
-            .into_iter()
-            .map(|i| {
-                serde_dynamo::from_item::<_, VideoItem>(i)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-                    .and_then(|v| v.to_video().map_err(StoreError::Corrupt))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(FeedPage {
-            videos,
-            next,
-            read_units,
-        })
-    }
-
     /// How many index entries (up to `cap`) a partition has in the query's window, and the
     /// read units spent (none when the warm process remembers the count).
     async fn probe(
@@ -262,7 +114,7 @@ impl DynamoStore {
         Ok((best, read_units))
     }
 
-    async fn search_page(
+    pub(super) async fn search_page(
         &self,
         q: &FeedQuery,
         start: Option<&Cursor>,
@@ -308,6 +160,9 @@ impl DynamoStore {
             // An unavailable video's entries are deleted with the mark; one left by a write
             // that failed between the two must not bring it back.
             .filter(|vi| !vi.unavailable)
+            // The detail filter applies to the videos: a page may come out short, and the
+            // cursor (the last entry read) makes sure nothing is read twice or skipped.
+            .filter(|vi| q.filter.admits(vi.details.as_ref()))
             .map(|vi| vi.to_video().map_err(StoreError::Corrupt))
             .collect::<Result<_, _>>()?;
         Ok(FeedPage {
@@ -430,59 +285,4 @@ fn search_filter(
         filters.push("channel_id = :ch".into());
     }
     (!filters.is_empty()).then(|| filters.join(" AND "))
-}
-
-impl FeedReader for DynamoStore {
-    #[instrument(skip(self, start), fields(table = %self.table, topic = %q.topic, terms = q.terms.len()))]
-    async fn page(&self, q: &FeedQuery, start: Option<&Cursor>) -> Result<FeedPage, StoreError> {
-        if q.terms.is_empty() {
-            self.feed_page(q, start).await
-        } else {
-            self.search_page(q, start).await
-        }
-    }
-
-    #[instrument(skip(self), fields(table = %self.table))]
-    async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(video_pk(id)))
-            .limit(1)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| self.sdk_error("Query video", e))?;
-        self.counted(units(out.consumed_capacity()));
-        match out.items.unwrap_or_default().into_iter().next() {
-            Some(item) => {
-                let vi: VideoItem = serde_dynamo::from_item(item)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                if vi.unavailable {
-                    return Ok(None);
-                }
-                vi.to_video().map(Some).map_err(StoreError::Corrupt)
-            }
-            None => Ok(None),
-        }
-    }
-
-    async fn fetch_states(&self, topics: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {
-        let mut out = Vec::with_capacity(topics.len());
-        for t in topics {
-            out.push((t.clone(), self.load(t).await?));
-        }
-        Ok(out)
-    }
-}
-
-impl tubefeed_core::KeyPoolReader for DynamoStore {
-    async fn key_pool(
-        &self,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<tubefeed_core::KeyPoolCounts, StoreError> {
-        self.key_pool_counts(now).await
-    }
 }
