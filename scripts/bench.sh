@@ -46,6 +46,11 @@ if [ -z "${BENCH_SKIP_QUOTA:-}" ]; then
   "$target/release/bench-quota-day"
 fi
 echo
+echo "## Read units per page at 10,000 and 100,000 videos (crates/app/tests/read_bounds.rs)"
+echo
+cargo test -q --release -p tubefeed-app --test read_bounds -- --include-ignored --nocapture 2>/dev/null |
+  grep 'videos, read units per page' || die "read_bounds failed"
+echo
 echo "## Micro-benchmarks of the pure hot paths (divan; median per call)"
 echo
 cargo bench -q -p tubefeed-bench --bench hot_paths 2>/dev/null | python3 scripts/bench-summary.py --divan
