@@ -34,7 +34,7 @@ start_sim "$target/debug/youtube-sim" "$run/sim.log" --topics cricket,chess --ra
 
 # The data: 60 cricket videos of the last hour, then the ones the tests look for — a search target, a title
 # that looks like markup, Arabic (right-to-left channel), Hindi and Japanese titles, a live and an
-# upcoming broadcast, a thumbnail that will fail, an unbreakable long title, three old videos for
+# upcoming broadcast, a Short and two videos of known length and language, a thumbnail that will fail, an unbreakable long title, three old videos for
 # the date filter, and a second topic.
 curl -fsS -X POST "$sim/_sim/burst" -H 'content-type: application/json' \
   -d '{"topic":"cricket","count":60,"spacing_seconds":60}' >/dev/null
@@ -45,11 +45,15 @@ now = dt.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
 def at(minutes): return (now - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 rows = [
   dict(topic="cricket", published_at=at(2), title="ملخص مباراة الكريكيت اليوم", channel_title="الرياضة اليوم"),
-  dict(topic="cricket", published_at=at(3), title="भारत बनाम ऑस्ट्रेलिया: मैच की मुख्य बातें", channel_title="खेल समाचार"),
+  dict(topic="cricket", published_at=at(3), title="भारत बनाम ऑस्ट्रेलिया: मैच की मुख्य बातें", channel_title="खेल समाचार",
+       duration_seconds=1500, shape="landscape", audio_language="hi-IN"),
   dict(topic="cricket", published_at=at(4), title="東京の夜 クリケット観戦ガイド", channel_title="スポーツ東京"),
   dict(topic="cricket", published_at=at(5), title="LIVE: India vs England, day 2", live="live", channel_title="Cricket Live"),
   dict(topic="cricket", published_at=at(6), title="Upcoming: final preview show", live="upcoming", channel_title="Cricket Live"),
-  dict(topic="cricket", published_at=at(7), title="How to make tea?", channel_title="Tea Time Cricket"),
+  dict(topic="cricket", published_at=at(7), title="How to make tea?", channel_title="Tea Time Cricket",
+       duration_seconds=754, shape="landscape", audio_language="en-GB"),
+  dict(topic="cricket", published_at=at(11), title="Slip catch in slow motion #shorts", channel_title="Cricket Clips",
+       duration_seconds=42, shape="portrait", audio_language="en"),
   dict(topic="cricket", published_at=at(8), title="<img src=x onerror=pwned()> & \"quotes\" 'n' cricket"),
   dict(topic="cricket", published_at=at(9), title="Thumbnail that cannot load", channel_title="Broken Pictures"),
   dict(topic="cricket", published_at=at(10), title="Wicketkeeping" * 8),
@@ -70,6 +74,7 @@ done <"$run/videos.jsonl"
 # FETCH_LOOKBACK_MINUTES=0: no late sweep, so the fetch the test runs mid-way polls at once.
 export TABLE_NAME="browser-$$-$RANDOM" SEARCH_QUERIES=cricket,chess YOUTUBE_API_KEYS=sim-key-1 \
   YOUTUBE_API_BASE_URL="$sim/youtube/v3" YOUTUBE_DAILY_CALLS_PER_KEY=100000 FETCH_BACKFILL_PAGES=5 FETCH_LOOKBACK_MINUTES=0 \
+  DETAILS_MAX_WAIT_SECONDS=0 \
   PAGE_TOKEN_SECRET=browser-test-secret-0123456789-0123456 API_SEARCH_PER_SECOND=0 AWS_ENDPOINT_URL_DYNAMODB="$TUBEFEED_TEST_DYNAMODB" \
   AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test RUST_LOG=warn
 unset AWS_PROFILE YOUTUBE_API_KEYS_SECRET_ID PAGE_TOKEN_SECRET_ID || true
@@ -79,7 +84,8 @@ python3 - "$run/fetch.json" <<'EOF' || { echo "browser-test: the first fetch did
 import json, sys
 s = json.load(open(sys.argv[1]))
 new = {t["topic"]: t["new"] for t in s["topics"]}
-sys.exit(0 if s["ok"] and new == {"cricket": 73, "chess": 3} else 1)
+details = s.get("details") or {}
+sys.exit(0 if s["ok"] and new == {"cricket": 74, "chess": 3} and details.get("recorded") == 77 else 1)
 EOF
 
 start_serve "$target/debug/tubefeed" "$run/serve.log"

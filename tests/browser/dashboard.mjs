@@ -165,7 +165,67 @@ test("live and upcoming videos carry a badge", async () => {
   const badges = await page.$$eval("#grid li.card", (ls) => ls.map((l) => [l.querySelector("h2").textContent, l.querySelector(".badge")?.textContent || ""]).filter((x) => x[1]));
   const m = Object.fromEntries(badges);
   eq(m["LIVE: India vs England, day 2"], "Live", "live badge");
-  eq(m["Upcoming: final preview show"], "Upcoming", "upcoming badge");
+  check(/^Upcoming · (Sun|Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2}:\d\d (AM|PM)$/.test(m["Upcoming: final preview show"] || ""),
+    "the upcoming badge says when it starts: " + m["Upcoming: final preview show"]);
+  eq(m["Slip catch in slow motion #shorts"], "Short", "a Short is marked");
+  await page.close();
+});
+
+test("cards show the length on the thumbnail and compact views", async () => {
+  const page = await open(desktop);
+  const c = await page.$$eval("#grid li.card", (ls) => Object.fromEntries(ls.map((l) => [l.querySelector("h2").textContent,
+    { dur: l.querySelector(".dur")?.textContent || "", views: l.querySelector(".views")?.textContent || "", title: l.querySelector(".views")?.title || "" }])));
+  eq(c["How to make tea?"].dur, "12:34", "754 s as YouTube writes it");
+  eq(c["Slip catch in slow motion #shorts"].dur, "0:42", "a Short's length");
+  eq(c["भारत बनाम ऑस्ट्रेलिया: मैच की मुख्य बातें"].dur, "25:00", "1500 s");
+  eq(c["LIVE: India vs England, day 2"].dur, "", "a live broadcast has no length yet");
+  const views = Object.values(c).map((x) => x.views).filter(Boolean);
+  check(views.length >= 10 && views.every((v) => /^\d+(\.\d)?[KMB]? views?$/.test(v)), "compact views: " + views.slice(0, 5).join(" | "));
+  check(Object.values(c).some((x) => /^[\d,]+ views when last checked$/.test(x.title)), "the exact count on hover");
+  await page.close();
+});
+
+test("Hide Shorts hides every Short, is in the URL, and back brings them back", async () => {
+  const page = await open(desktop);
+  const shortsBefore = await page.locator("#grid .badge.short").count();
+  check(shortsBefore >= 2, "the first page has Shorts to hide: " + shortsBefore);
+  await page.locator("#noshorts").check();
+  await page.waitForURL(/shorts=exclude/);
+  await settled(page);
+  eq(await page.locator("#grid .badge.short").count(), 0, "no Short left");
+  const t = await titles(page);
+  check(t.length >= 12 && !t.includes("Slip catch in slow motion #shorts"), "the list without Shorts: " + t.length);
+  eq(await page.locator("#fsum").innerText(), "Filters (1)", "counted as a filter");
+  await page.goBack();
+  await settled(page);
+  check(!(await page.locator("#noshorts").isChecked()), "switch off again");
+  check((await page.locator("#grid .badge.short").count()) === shortsBefore, "Shorts back");
+  await page.close();
+});
+
+test("length and language choices filter the list and live in the URL", async () => {
+  const page = await open(desktop);
+  await page.selectOption("#duration", "medium");
+  await page.waitForURL(/duration=medium/);
+  await settled(page);
+  const durs = await page.$$eval("#grid .dur", (ds) => ds.map((d) => d.textContent));
+  const secs = durs.map((d) => d.split(":").reduce((a, x) => a * 60 + +x, 0));
+  check(secs.length >= 5 && secs.every((x) => x >= 240 && x <= 1200), "every length within 4 to 20 minutes: " + durs.join(" "));
+  eq((await ids(page)).length, durs.length, "every card has a length");
+  check((await titles(page)).includes("How to make tea?"), "12:34 is medium");
+  await page.selectOption("#duration", "");
+  await page.selectOption("#lang", "hi");
+  await page.waitForURL(/lang=hi/);
+  await settled(page);
+  const t = await titles(page);
+  check(t.includes("भारत बनाम ऑस्ट्रेलिया: मैच की मुख्य बातें") && !t.includes("How to make tea?"), "Hindi only: " + t.slice(0, 4).join(" | "));
+  eq(await page.locator("#lang option:checked").innerText(), "Hindi", "named in the reader's language");
+  await page.reload();
+  await settled(page);
+  eq(await page.inputValue("#lang"), "hi", "language restored from the URL");
+  await page.goto(base + "/?duration=long&lang=xx1&shorts=maybe");
+  await settled(page);
+  eq([await page.inputValue("#duration"), await page.inputValue("#lang"), await page.locator("#noshorts").isChecked()], ["long", "", false], "bad URL values fall back");
   await page.close();
 });
 
@@ -319,7 +379,7 @@ test("scrolling appends to the end without duplicates", async () => {
   }
   check(await page.locator("#end").isVisible(), "reached the end");
   const all = await ids(page);
-  eq(all.length, 73, "every cricket video");
+  eq(all.length, 74, "every cricket video");
   eq(new Set(all).size, all.length, "no duplicate card");
   check(await page.locator("#more").isHidden(), "no load more at the end");
   await page.close();
@@ -430,7 +490,7 @@ test("relative URLs: works under a stage path prefix", async () => {
 test("keyboard: skip link, focus order and visible focus", async () => {
   const page = await open(desktop);
   const order = [];
-  for (let i = 0; i < 20 && order.length < 9; i++) {
+  for (let i = 0; i < 24 && order.length < 12; i++) {
     await page.keyboard.press("Tab");
     const id = await page.evaluate(() => {
       const e = document.activeElement;
@@ -438,7 +498,7 @@ test("keyboard: skip link, focus order and visible focus", async () => {
     });
     if (order[order.length - 1] !== id) order.push(id); // a date input takes one Tab per field
   }
-  eq(order, ["skip", "q", "BUTTON", "topic", "order", "limit", "from", "to", "A"], "tab order");
+  eq(order, ["skip", "q", "BUTTON", "topic", "order", "limit", "from", "to", "duration", "lang", "noshorts", "A"], "tab order");
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   check(outline !== "none", "focus is visible");
   await page.close();
