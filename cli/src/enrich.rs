@@ -25,7 +25,7 @@ pub async fn run(app: &App, topics: &[String], units: u32) -> Result<(), CliErro
     for topic in topics_or_all(topics, &app.config.topics)? {
         let n = app
             .store
-            .queue_missing_details(&topic)
+            .queue_missing_details(&topic, None)
             .await
             .map_err(|e| CliError::failed(format!("queue {topic}: {e}")))?;
         queued.insert(topic.to_string(), n.into());
@@ -36,7 +36,7 @@ pub async fn run(app: &App, topics: &[String], units: u32) -> Result<(), CliErro
         max_wait: chrono::Duration::zero(),
         ..app.config.details
     };
-    let details = tubefeed_app::enricher(&fetcher, settings)
+    let details = tubefeed_app::enricher(&fetcher, settings, &app.config.blocked_channels)
         .run(chrono::Utc::now())
         .await;
     let failed = matches!(

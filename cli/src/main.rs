@@ -1,5 +1,6 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
+mod channels;
 mod enrich;
 mod error;
 mod fetch;
@@ -52,6 +53,11 @@ enum Command {
     PageKeys {
         #[command(subcommand)]
         command: page_keys::PageKeysCommand,
+    },
+    /// Block channels: hidden from every list, search and feed, stored videos included.
+    Channels {
+        #[command(subcommand)]
+        command: channels::ChannelsCommand,
     },
     /// Fill in video details (length, counts, language, Shorts) for stored videos that have
     /// none, within a unit allowance; resumable. Prints a JSON summary.
@@ -125,6 +131,7 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Fetch => fetch::run(&app).await,
         Command::Serve { addr } => serve::run(&app, addr).await,
         Command::Reindex { topics } => table::reindex(&app, &topics).await,
+        Command::Channels { command } => channels::run(&app, command).await,
         Command::Enrich { topics, units } => enrich::run(&app, &topics, units).await,
         Command::Keys { command } => keys::run(&app, command).await,
         Command::PageKeys { command } => page_keys::run(&app, command).await,

@@ -328,6 +328,7 @@ async fn export_topic(
         terms: Vec::new(),
         limit: EXPORT_PAGE,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     };
     let mut cursor = None;
     loop {

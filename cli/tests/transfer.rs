@@ -109,6 +109,7 @@ async fn bad_lines_are_reported_by_number_and_good_lines_are_stored() {
         terms: tubefeed_core::text::query_terms("kohli cafe highl"),
         limit: 50,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     };
     assert_eq!(store.page(&q, None).await.unwrap().videos.len(), 36);
 

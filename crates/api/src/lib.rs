@@ -1,10 +1,13 @@
 //! The tubefeed HTTP API (SPEC §4): one axum router served by the `videos-api` Lambda (through
 //! lambda_http) and by `tubefeed serve` (a plain HTTP server).
 
+mod blocks;
 mod error;
 mod filters;
+mod health;
 mod limit;
 mod params;
+mod respond;
 mod security;
 mod token;
 
@@ -12,21 +15,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::Response;
 use axum::routing::get;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{DetailsFields, FeedReader, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{ChannelId, DetailsFields, FeedReader, Thumbnails, Topic, Video, VideoId};
 
 pub use error::ApiError;
+pub use health::HEALTH_TTL;
+use health::health;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
+use respond::cached_response;
 pub use token::{
     KeySet, KeySetError, LEGACY_KEY_ID, MIN_KEY_BYTES, TokenCodec, TokenError, TokenKey, query_hash,
 };
@@ -48,6 +53,8 @@ pub struct ApiSettings {
     pub first_page_ttl: Duration,
     /// Searches this process reads from the store per second (bursts of twice that); 0: no cap.
     pub search_per_second: u32,
+    /// `BLOCKED_CHANNELS`: hidden besides the table's blocks.
+    pub blocked_channels: Vec<ChannelId>,
 }
 
 /// Re-reads the page-token keys (from Secrets Manager when deployed).
@@ -71,6 +78,7 @@ pub struct ApiState<R> {
     refreshed: std::sync::Mutex<Instant>,
     pub settings: ApiSettings,
     first_pages: quick_cache::sync::Cache<String, (Instant, Arc<Vec<u8>>)>,
+    blocks: blocks::Blocks,
     /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum, made on
     /// the first request for it rather than on the cold start path.
     openapi: std::sync::OnceLock<Vec<u8>>,
@@ -82,6 +90,7 @@ impl<R> ApiState<R> {
             reader,
             tokens: std::sync::RwLock::new(tokens),
             searches: limit::SearchLimiter::new(settings.search_per_second),
+            blocks: blocks::Blocks::new(settings.blocked_channels.clone()),
             refresh: None,
             refreshed: std::sync::Mutex::new(Instant::now()),
             settings,
@@ -241,7 +250,21 @@ async fn list<R: FeedReader>(
     headers: &HeaderMap,
     require_q: bool,
 ) -> Result<Response, ApiError> {
-    let req = parse_list(raw, &st.settings.topics, require_q)?;
+    let mut req = parse_list(raw, &st.settings.topics, require_q)?;
+    let hidden = st
+        .blocks
+        .current(&st.reader)
+        .await
+        .map_err(|e| ApiError::from_store("blocked channels", e))?;
+    if req
+        .query
+        .channel_id
+        .as_ref()
+        .is_some_and(|c| hidden.contains(c))
+    {
+        req.matches_nothing = true;
+    }
+    req.query.hidden_channels = hidden.to_vec();
     let tokens = st.codec().await;
     let cursor = match &req.page_token {
         Some(t) => Some(
@@ -252,9 +275,14 @@ async fn list<R: FeedReader>(
         None => None,
     };
     // Only first pages are cached: they are what dashboards and pollers hammer.
-    let cache_key = cursor
-        .is_none()
-        .then(|| format!("{}|{}", query_hash(&req.query), req.query.limit));
+    let cache_key = cursor.is_none().then(|| {
+        format!(
+            "{}|{}|{}",
+            query_hash(&req.query),
+            req.query.limit,
+            blocks_key(&hidden)
+        )
+    });
     let ttl = st.settings.first_page_ttl;
     if let Some(k) = &cache_key {
         if let Some((at, body)) = st.first_pages.get(k) {
@@ -297,6 +325,19 @@ async fn list<R: FeedReader>(
     ))
 }
 
+/// A short name of the blocked set for the first-page cache key: a block changes the key.
+fn blocks_key(hidden: &[ChannelId]) -> String {
+    let mut h = Sha256::new();
+    for c in hidden {
+        h.update(c.as_str().as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()[..9]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 async fn get_video<R: FeedReader>(
     State(st): State<Arc<ApiState<R>>>,
     Path(id): Path<String>,
@@ -309,7 +350,14 @@ async fn get_video<R: FeedReader>(
         .video(&vid)
         .await
         .map_err(|e| ApiError::from_store(&format!("video {vid}"), e))?;
-    let video = video.ok_or_else(not_found)?;
+    let hidden = st
+        .blocks
+        .current(&st.reader)
+        .await
+        .map_err(|e| ApiError::from_store("blocked channels", e))?;
+    let video = video
+        .filter(|v| !hidden.contains(&v.channel_id))
+        .ok_or_else(not_found)?;
     let bytes = serde_json::to_vec(&VideoView::from(&video))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(cached_response(
@@ -318,83 +366,6 @@ async fn get_video<R: FeedReader>(
         "application/json",
         VIDEO_CACHE_CONTROL,
     ))
-}
-
-/// One topic on the public `/health`: how fresh it is, nothing else (no error messages, no
-/// key counts, no internals: those are for `tubefeed status`).
-#[derive(Serialize)]
-struct TopicHealth {
-    topic: String,
-    /// `ok`, or `failing` when its last fetch failed.
-    status: &'static str,
-    last_success_at: Option<DateTime<Utc>>,
-    last_new_video_at: Option<DateTime<Utc>>,
-    /// Seconds since the topic was last polled, at the time of this answer.
-    lag_seconds: Option<u64>,
-    /// How often it is polled at the key pool's pace, as of its last poll.
-    interval_seconds: Option<u64>,
-}
-
-#[derive(Serialize)]
-struct HealthBody {
-    status: &'static str,
-    topics: Vec<TopicHealth>,
-}
-
-/// How long a warm process reuses its `/health` answer (and tells caches to): a poller or an
-/// abuser costs one read per topic per this long, whatever the request rate.
-pub const HEALTH_TTL: Duration = Duration::from_secs(5);
-
-async fn health<R: FeedReader>(State(st): State<Arc<ApiState<R>>>) -> Result<Response, ApiError> {
-    const KEY: &str = "/health";
-    let cached = st
-        .first_pages
-        .get(KEY)
-        .filter(|(at, _)| at.elapsed() < HEALTH_TTL);
-    let bytes = match cached {
-        Some((_, body)) => body.as_ref().clone(),
-        None => {
-            let bytes = health_body(&st).await?;
-            st.first_pages
-                .insert(KEY.to_owned(), (Instant::now(), Arc::new(bytes.clone())));
-            bytes
-        }
-    };
-    let mut resp = json_body(bytes);
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=5"),
-    );
-    Ok(resp)
-}
-
-async fn health_body<R: FeedReader>(st: &ApiState<R>) -> Result<Vec<u8>, ApiError> {
-    let states = st
-        .reader
-        .fetch_states(&st.settings.topics)
-        .await
-        .map_err(|e| ApiError::from_store("health: fetch states", e))?;
-    let now = Utc::now();
-    let failing = states.iter().any(|(_, s)| s.last_error.is_some());
-    let body = HealthBody {
-        status: if failing { "degraded" } else { "ok" },
-        topics: states
-            .into_iter()
-            .map(|(t, s)| TopicHealth {
-                topic: t.to_string(),
-                status: if s.last_error.is_some() {
-                    "failing"
-                } else {
-                    "ok"
-                },
-                last_success_at: s.last_success_at,
-                last_new_video_at: s.last_new_video_at,
-                lag_seconds: s.lag_seconds(now),
-                interval_seconds: s.interval_seconds(),
-            })
-            .collect(),
-    };
-    serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn dashboard(headers: HeaderMap) -> Response {
@@ -430,60 +401,4 @@ async fn fallback(method: Method) -> ApiError {
     } else {
         ApiError::MethodNotAllowed
     }
-}
-
-fn json_body(bytes: Vec<u8>) -> Response {
-    let mut resp = Response::new(Body::from(bytes));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
-/// An answer with a (weak) ETag of its body; `304 Not Modified` when the client already has it.
-fn cached_response(
-    req_headers: &HeaderMap,
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    cache_control: &'static str,
-) -> Response {
-    let digest = Sha256::digest(&bytes);
-    let etag: String = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    // Weak: the compression layer may send this body gzip-encoded or plain under the same tag,
-    // and a strong validator would have to differ per content-coding (RFC 9110 §8.8.1).
-    let etag_value = HeaderValue::from_str(&format!("W/{etag}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
-    let matches = req_headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag);
-    let mut resp = if matches {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
-    } else {
-        let mut r = Response::new(Body::from(bytes));
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        r
-    };
-    resp.headers_mut().insert(header::ETAG, etag_value);
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
-    resp.headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    resp.into_response()
 }

@@ -98,6 +98,7 @@ pub fn parse_list(
             terms: terms.unwrap_or_default(),
             limit,
             filter: filter.clone(),
+            hidden_channels: Vec::new(),
         },
         page_token: parse_page_token(page_token)?,
         matches_nothing: empty_window || no_words || filter.is_unsatisfiable(),

@@ -431,6 +431,7 @@ mod tests {
             terms: vec![],
             limit: 20,
             filter: Default::default(),
+            hidden_channels: Vec::new(),
         }
     }
 

@@ -21,6 +21,7 @@ fn query() -> FeedQuery {
         terms: vec!["tea".into()],
         limit: 20,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     }
 }
 

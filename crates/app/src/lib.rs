@@ -32,6 +32,7 @@ impl App {
             topics: self.config.topics.clone(),
             first_page_ttl: self.config.api_first_page_cache,
             search_per_second: self.config.api_search_per_second,
+            blocked_channels: self.config.blocked_channels.clone(),
         };
         let state = match &self.config.page_token_secret {
             None => {
@@ -285,25 +286,28 @@ const WEBPKI_ROOTS_PEM: &str = include_str!(concat!(env!("OUT_DIR"), "/webpki-ro
 /// queued (unless `DETAILS_UNITS_PER_RUN=0`).
 pub async fn run_cycle(
     fetcher: &AppFetcher,
-    details: EnrichSettings,
+    config: &Config,
     topics: &[(tubefeed_core::Topic, u32)],
 ) -> CycleSummary {
     let mut summary = fetcher.run_weighted(topics, chrono::Utc::now()).await;
-    if details.units_per_run > 0 {
-        summary.details = Some(enricher(fetcher, details).run(chrono::Utc::now()).await);
+    if config.details.units_per_run > 0 {
+        let e = enricher(fetcher, config.details, &config.blocked_channels);
+        summary.details = Some(e.run(chrono::Utc::now()).await);
     }
     summary
 }
 
 /// The details step over the fetcher's own client, table and key ring.
-pub fn enricher(
-    fetcher: &AppFetcher,
+pub fn enricher<'a>(
+    fetcher: &'a AppFetcher,
     settings: EnrichSettings,
-) -> Enricher<'_, YouTubeClient, DynamoStore, AppKeyRing> {
+    blocked: &'a [tubefeed_core::ChannelId],
+) -> Enricher<'a, YouTubeClient, DynamoStore, AppKeyRing> {
     Enricher {
         source: &fetcher.source,
         store: &fetcher.videos,
         keys: &fetcher.keys,
         settings,
+        blocked,
     }
 }

@@ -88,6 +88,7 @@ impl Env {
             store: &self.store,
             keys: &self.ring,
             settings,
+            blocked: &[],
         }
         .run(self.sim.control().now())
         .await
@@ -103,6 +104,7 @@ impl Env {
             order: Order::Desc,
             limit: 100,
             filter: Default::default(),
+            hidden_channels: Vec::new(),
         };
         let page = self.store.page(&q, None).await.unwrap();
         page.videos
@@ -234,6 +236,7 @@ async fn units_never_exceed_the_project_pool_across_processes() {
         store: &env.store,
         keys: &other,
         settings: two_a_day,
+        blocked: &[],
     }
     .run(ctl.now())
     .await;
@@ -266,11 +269,17 @@ async fn old_videos_are_queued_once_and_a_new_title_keeps_the_details() {
             .unwrap();
     }
     assert_eq!(
-        env.store.queue_missing_details(&cricket()).await.unwrap(),
+        env.store
+            .queue_missing_details(&cricket(), None)
+            .await
+            .unwrap(),
         7
     );
     assert_eq!(
-        env.store.queue_missing_details(&cricket()).await.unwrap(),
+        env.store
+            .queue_missing_details(&cricket(), None)
+            .await
+            .unwrap(),
         7
     );
     assert_eq!(
@@ -280,7 +289,10 @@ async fn old_videos_are_queued_once_and_a_new_title_keeps_the_details() {
     );
     assert_eq!(env.enrich(eager()).await.recorded, 7);
     assert_eq!(
-        env.store.queue_missing_details(&cricket()).await.unwrap(),
+        env.store
+            .queue_missing_details(&cricket(), None)
+            .await
+            .unwrap(),
         0
     );
 

@@ -57,6 +57,7 @@ fn query() -> FeedQuery {
         terms: vec!["tea".into(), "how".into()],
         limit: 20,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     }
 }
 

@@ -12,9 +12,9 @@ use tracing::{info, warn};
 use crate::keys::{KeyOutcome, KeyRing};
 use crate::redact::redact;
 use crate::source::{DetailsSource, MAX_IDS_PER_DETAILS_CALL, SourceError};
-use crate::store::{DetailsResult, DetailsStore, PendingDetails};
+use crate::store::{ChannelBlocks, DetailsResult, DetailsStore, PendingDetails};
 use crate::units::DAILY_UNITS_PER_PROJECT;
-use crate::video::VideoId;
+use crate::video::{ChannelId, VideoId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnrichSettings {
@@ -62,6 +62,9 @@ pub struct DetailsSummary {
     pub unavailable: usize,
     /// Entries whose video was gone from the table.
     pub gone: usize,
+    /// Entries of blocked channels, dropped without a call.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub blocked: usize,
     /// Videos left waiting for a fuller call (fewer than 50, none older than the wait).
     #[serde(skip_serializing_if = "is_zero")]
     pub waiting: usize,
@@ -78,6 +81,14 @@ pub struct Enricher<'a, D, Q, K> {
     pub store: &'a Q,
     pub keys: &'a K,
     pub settings: EnrichSettings,
+    /// Blocked by the deployment (`BLOCKED_CHANNELS`), besides the store's blocks.
+    pub blocked: &'a [ChannelId],
+}
+
+fn failed(e: impl std::fmt::Display) -> DetailsStop {
+    DetailsStop::Failed {
+        error: redact(&e.to_string()),
+    }
 }
 
 /// Entries for up to 50 distinct ids, oldest first (a video queued under two topics is asked
@@ -100,7 +111,7 @@ fn batch(pending: Vec<PendingDetails>) -> (Vec<VideoId>, Vec<PendingDetails>) {
 impl<D, Q, K> Enricher<'_, D, Q, K>
 where
     D: DetailsSource,
-    Q: DetailsStore,
+    Q: DetailsStore + ChannelBlocks,
     K: KeyRing,
 {
     /// Drains what the run's allowance and the pools allow.
@@ -121,16 +132,25 @@ where
     }
 
     async fn drain(&self, now: DateTime<Utc>, out: &mut DetailsSummary) -> Result<(), DetailsStop> {
-        let fail = |e: &dyn std::fmt::Display| DetailsStop::Failed {
-            error: redact(&e.to_string()),
-        };
+        let mut blocked: Vec<ChannelId> = self.blocked.to_vec();
+        let stored = self.store.blocked_channels().await.map_err(failed)?;
+        blocked.extend(stored.into_iter().map(|b| b.channel_id));
         loop {
             // Twice a call's ids: room for videos queued under several topics.
             let pending = self
                 .store
                 .pending_details(2 * MAX_IDS_PER_DETAILS_CALL)
                 .await
-                .map_err(|e| fail(&e))?;
+                .map_err(failed)?;
+            let (hidden, pending): (Vec<_>, Vec<_>) = pending
+                .into_iter()
+                .partition(|p| p.channel_id.as_ref().is_some_and(|c| blocked.contains(c)));
+            if !hidden.is_empty() {
+                // A blocked channel's videos cost no units; `channels unblock` queues them again.
+                self.store.drop_pending(&hidden).await.map_err(failed)?;
+                out.blocked += hidden.len();
+                continue;
+            }
             if pending.is_empty() {
                 return Ok(());
             }
@@ -143,59 +163,72 @@ where
                 out.waiting = ids.len();
                 return Ok(());
             }
-            let key = self
-                .keys
-                .take_units(1, self.settings.daily_units, now)
-                .await
-                .map_err(|e| fail(&e))?
-                .ok_or(DetailsStop::NoUnits)?;
-            out.calls += 1;
-            out.units += 1;
-            let outcome = self.source.details(&ids, &key).await;
-            out.attempts += outcome.attempts;
-            let found = match outcome.result {
-                Ok(items) => items,
-                Err(e) => {
-                    self.learn(&key, &e, now).await;
-                    if matches!(
-                        e,
-                        SourceError::QuotaExhausted(_)
-                            | SourceError::InvalidKey
-                            | SourceError::ApiNotEnabled(_)
-                    ) {
-                        // Another project may still have units.
-                        continue;
-                    }
-                    return Err(fail(&e));
-                }
-            };
-            let mut by_id: HashMap<VideoId, DetailsResult> = found
-                .into_iter()
-                .map(|item| {
-                    let (id, d) = item.into_details(now);
-                    (id, DetailsResult::Found(d))
-                })
-                .collect();
-            let results: Vec<(PendingDetails, DetailsResult)> = entries
-                .into_iter()
-                .map(|p| {
-                    let r = by_id
-                        .get(&p.id)
-                        .cloned()
-                        .unwrap_or(DetailsResult::Unavailable);
-                    (p, r)
-                })
-                .collect();
-            by_id.clear();
-            let rec = self
-                .store
-                .record_details(&results, now)
-                .await
-                .map_err(|e| fail(&e))?;
-            out.recorded += rec.recorded;
-            out.unavailable += rec.unavailable;
-            out.gone += rec.gone;
+            self.call(&ids, entries, now, out).await?;
         }
+    }
+
+    /// One `videos.list` call for `ids`, its results recorded on `entries`. A key refused for
+    /// units or invalid is reported and the entries stay queued for the next project's key.
+    async fn call(
+        &self,
+        ids: &[VideoId],
+        entries: Vec<PendingDetails>,
+        now: DateTime<Utc>,
+        out: &mut DetailsSummary,
+    ) -> Result<(), DetailsStop> {
+        let key = self
+            .keys
+            .take_units(1, self.settings.daily_units, now)
+            .await
+            .map_err(failed)?
+            .ok_or(DetailsStop::NoUnits)?;
+        out.calls += 1;
+        out.units += 1;
+        let outcome = self.source.details(ids, &key).await;
+        out.attempts += outcome.attempts;
+        let found = match outcome.result {
+            Ok(items) => items,
+            Err(e) => {
+                self.learn(&key, &e, now).await;
+                let another_key_may_do = matches!(
+                    e,
+                    SourceError::QuotaExhausted(_)
+                        | SourceError::InvalidKey
+                        | SourceError::ApiNotEnabled(_)
+                );
+                return if another_key_may_do {
+                    Ok(())
+                } else {
+                    Err(failed(&e))
+                };
+            }
+        };
+        let by_id: HashMap<VideoId, DetailsResult> = found
+            .into_iter()
+            .map(|item| {
+                let (id, d) = item.into_details(now);
+                (id, DetailsResult::Found(d))
+            })
+            .collect();
+        let results: Vec<(PendingDetails, DetailsResult)> = entries
+            .into_iter()
+            .map(|p| {
+                let r = by_id
+                    .get(&p.id)
+                    .cloned()
+                    .unwrap_or(DetailsResult::Unavailable);
+                (p, r)
+            })
+            .collect();
+        let rec = self
+            .store
+            .record_details(&results, now)
+            .await
+            .map_err(failed)?;
+        out.recorded += rec.recorded;
+        out.unavailable += rec.unavailable;
+        out.gone += rec.gone;
+        Ok(())
     }
 
     /// Tells the ring what a failed call said about its key.
@@ -226,6 +259,7 @@ mod tests {
             topic: Topic::parse(topic).unwrap(),
             position: format!("{n:04}"),
             queued_at: DateTime::<Utc>::UNIX_EPOCH,
+            channel_id: None,
         }
     }
 

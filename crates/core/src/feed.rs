@@ -31,6 +31,9 @@ pub struct FeedQuery {
     pub limit: u8,
     /// Filters on the videos' details (`shorts`, `duration`, `lang`).
     pub filter: VideoFilter,
+    /// Blocked channels, left out of the answer. Not part of a walk's identity: a block that
+    /// lands mid-walk hides the channel's videos from the next page on.
+    pub hidden_channels: Vec<ChannelId>,
 }
 
 /// `shorts=exclude|only`.
@@ -146,6 +149,10 @@ pub trait FeedReader: Send + Sync {
         &self,
         topics: &[Topic],
     ) -> impl Future<Output = Result<Vec<(Topic, FetchState)>, StoreError>> + Send;
+    /// Channels blocked in the store, hidden from every answer. None by default.
+    fn hidden_channels(&self) -> impl Future<Output = Result<Vec<ChannelId>, StoreError>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Key-pool health without key values, for `/health`.

@@ -44,9 +44,9 @@ pub use source::{
     SearchPage, SearchRequest, SourceError, VideoSource,
 };
 pub use store::{
-    Backfill, DetailsResult, DetailsStore, FetchState, FetchStateStore, Gap, LeaseOutcome,
-    LeaseOwner, PendingDetails, RecordOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome,
-    VideoStore,
+    Backfill, BlockedChannel, ChannelBlocks, DetailsResult, DetailsStore, FetchState,
+    FetchStateStore, Gap, LeaseOutcome, LeaseOwner, MAX_BLOCKED_CHANNELS, PendingDetails,
+    RecordOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome, VideoStore,
 };
 pub use units::{DAILY_UNITS_PER_PROJECT, UnitUse, unit_pool_of};
 pub use video::{

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::details::VideoDetails;
-use crate::video::{Topic, Video, VideoId};
+use crate::video::{ChannelId, Topic, Video, VideoId};
 
 /// What an upsert did, per video.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -63,6 +63,36 @@ pub trait VideoStore: Send + Sync {
     ) -> impl Future<Output = Result<UpsertOutcome, StoreError>> + Send;
 }
 
+/// Channels hidden from every list, search and feed (`tubefeed channels block`; the
+/// deployment's `BLOCKED_CHANNELS` adds to them). At most [`MAX_BLOCKED_CHANNELS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockedChannel {
+    pub channel_id: ChannelId,
+    pub blocked_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// DynamoDB takes at most 100 values in one `IN`: the hidden channels of one query.
+pub const MAX_BLOCKED_CHANNELS: usize = 100;
+
+/// Where blocks are kept.
+pub trait ChannelBlocks: Send + Sync {
+    fn blocked_channels(
+        &self,
+    ) -> impl Future<Output = Result<Vec<BlockedChannel>, StoreError>> + Send;
+    /// Idempotent; a block already there keeps its time and takes the new note.
+    fn block_channel(
+        &self,
+        block: &BlockedChannel,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// False when the channel was not blocked.
+    fn unblock_channel(
+        &self,
+        channel: &ChannelId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
 /// A stored video still waiting for its details: one entry per (video, topic) item, queued
 /// by the upsert that stored it new, in the order stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -73,6 +103,9 @@ pub struct PendingDetails {
     pub position: String,
     /// When it was queued (the video stored).
     pub queued_at: DateTime<Utc>,
+    /// Its channel (entries queued before blocks existed have none): a blocked channel's
+    /// videos are dropped from the queue and cost no units.
+    pub channel_id: Option<ChannelId>,
 }
 
 /// What `videos.list` said about a pending video.
@@ -106,12 +139,18 @@ pub trait DetailsStore: Send + Sync {
         results: &[(PendingDetails, DetailsResult)],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<RecordOutcome, StoreError>> + Send;
-    /// Queues every stored video of `topic` that has no details and is not unavailable
-    /// (`tubefeed enrich`, for videos stored before details existed). Idempotent. Returns how
-    /// many were queued.
+    /// Drops entries without recording anything (a blocked channel's videos).
+    fn drop_pending(
+        &self,
+        entries: &[PendingDetails],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Queues every stored video of `topic` (of one channel, when given) that has no details
+    /// and is not unavailable: `tubefeed enrich` for videos stored before details existed,
+    /// `channels unblock` for a channel's. Idempotent. Returns how many were queued.
     fn queue_missing_details(
         &self,
         topic: &Topic,
+        channel: Option<&ChannelId>,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 

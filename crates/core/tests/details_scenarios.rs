@@ -49,6 +49,7 @@ impl World {
             store: &self.store,
             keys: &self.keys,
             settings,
+            blocked: &[],
         }
         .run(self.source.now())
         .await
@@ -231,7 +232,10 @@ async fn details_stay_when_search_reports_a_new_title_and_old_videos_can_be_queu
     assert_eq!(same.title, "A new title");
     assert!(same.details.is_some(), "details kept");
     // Every video has details: nothing to queue.
-    assert_eq!(w.store.queue_missing_details(&topic()).await.unwrap(), 0);
+    assert_eq!(
+        w.store.queue_missing_details(&topic(), None).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -271,4 +275,41 @@ async fn a_busy_topic_spends_one_unit_per_fifty_videos_and_a_quiet_one_waits_at_
     w.source.advance(Duration::minutes(1));
     let s = w.enrich(batching).await;
     assert_eq!((s.calls, s.recorded, s.waiting), (1, 2, 0), "{s:?}");
+}
+
+#[tokio::test]
+async fn a_blocked_channel_costs_no_units_and_its_videos_are_queued_again_on_unblock() {
+    use tubefeed_core::{BlockedChannel, ChannelBlocks, ChannelId};
+    let w = World::new(vec![ApiKey::new("k1")]);
+    w.source
+        .add_burst("cricket", 70, t0() - Duration::hours(2), Duration::minutes(1));
+    w.fetch().await;
+    // The fake source spreads its videos over seven channels.
+    let blocked = ChannelId::parse("UCfake03").unwrap();
+    let of_it = w
+        .store
+        .videos(&topic())
+        .iter()
+        .filter(|v| v.channel_id == blocked)
+        .count();
+    assert_eq!(of_it, 10);
+    w.store
+        .block_channel(&BlockedChannel {
+            channel_id: blocked.clone(),
+            blocked_at: t0(),
+            note: None,
+        })
+        .await
+        .unwrap();
+    let s = w.enrich(eager()).await;
+    assert_eq!((s.blocked, s.recorded, s.calls), (10, 60, 2), "{s:?}");
+    assert_eq!(w.source.details_calls().1, 60, "no id of the blocked channel asked");
+    w.store.unblock_channel(&blocked).await.unwrap();
+    let queued = w
+        .store
+        .queue_missing_details(&topic(), Some(&blocked))
+        .await
+        .unwrap();
+    assert_eq!(queued, 10);
+    assert_eq!(w.enrich(eager()).await.recorded, 10);
 }

@@ -1,8 +1,9 @@
-//! A detail filter (`shorts`, `duration`, `lang`) as a DynamoDB `FilterExpression` on video
-//! items, which carry their details as the map `details` (see `VideoItem`).
+//! A detail filter (`shorts`, `duration`, `lang`) and the blocked channels as a DynamoDB
+//! `FilterExpression` on video items, which carry their details as the map `details` (see
+//! `VideoItem`).
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tubefeed_core::{ShortsFilter, VideoFilter};
+use tubefeed_core::{FeedQuery, ShortsFilter};
 
 /// A filter expression and the names and values it uses.
 #[derive(Debug, Default, Clone)]
@@ -12,14 +13,22 @@ pub(crate) struct Expression {
     pub values: Vec<(String, AttributeValue)>,
 }
 
-/// `None` for an empty filter. `LANGUAGE` is a reserved word: every name goes through `#`.
-pub(crate) fn detail_filter(f: &VideoFilter) -> Option<Expression> {
-    if f.is_empty() {
+/// `None` when the query filters nothing. `LANGUAGE` is a reserved word: every name goes
+/// through `#`.
+pub(crate) fn item_filter(q: &FeedQuery) -> Option<Expression> {
+    let f = &q.filter;
+    if f.is_empty() && q.hidden_channels.is_empty() {
         return None;
     }
     let mut e = Expression::default();
     let mut parts: Vec<String> = Vec::new();
-    e.names.push(("#det".into(), "details".into()));
+    if let Some(hidden) = hidden_channels(q, &mut e) {
+        parts.push(hidden);
+    }
+    // Every name is declared only when a part uses it: DynamoDB refuses unused names.
+    if !f.is_empty() {
+        e.names.push(("#det".into(), "details".into()));
+    }
     let name = |e: &mut Expression, n: &str, attr: &str| {
         if !e.names.iter().any(|(k, _)| k == n) {
             e.names.push((n.into(), attr.into()));
@@ -63,4 +72,18 @@ pub(crate) fn detail_filter(f: &VideoFilter) -> Option<Expression> {
     }
     e.expr = parts.join(" AND ");
     Some(e)
+}
+
+/// `NOT (channel_id IN (…))` over the blocked channels, its values added to `e`.
+pub(crate) fn hidden_channels(q: &FeedQuery, e: &mut Expression) -> Option<String> {
+    if q.hidden_channels.is_empty() {
+        return None;
+    }
+    let mut list = Vec::new();
+    for (i, c) in q.hidden_channels.iter().enumerate() {
+        e.values
+            .push((format!(":h{i}"), AttributeValue::S(c.to_string())));
+        list.push(format!(":h{i}"));
+    }
+    Some(format!("NOT (channel_id IN ({}))", list.join(", ")))
 }

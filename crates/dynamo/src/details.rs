@@ -15,13 +15,14 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use tubefeed_core::text::index_words;
 use tubefeed_core::{
-    DetailsResult, DetailsStore, PendingDetails, RecordOutcome, StoreError, Topic, VideoId,
+    ChannelId, DetailsResult, DetailsStore, PendingDetails, RecordOutcome, StoreError, Topic,
+    VideoId,
 };
 
 use crate::DynamoStore;
 use crate::items::{
-    DETAILS_QUEUE_PK, FEED_INDEX, PK, SK, VideoItem, details_queue_sk, feed_pk, index_keys,
-    prefix_pk, time_key, topic_sk, video_pk,
+    CHANNEL_INDEX, CHANNEL_PK, DETAILS_QUEUE_PK, FEED_INDEX, FEED_PK, PK, SK, VideoItem,
+    channel_pk, details_queue_sk, feed_pk, index_keys, prefix_pk, time_key, topic_sk, video_pk,
 };
 use crate::videos::{delete, put};
 
@@ -58,6 +59,9 @@ fn entry_of(item: &Item) -> Result<PendingDetails, StoreError> {
         topic: Topic::parse(get("topic")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         position,
         queued_at,
+        channel_id: get("channel_id")
+            .ok()
+            .and_then(|c| ChannelId::parse(c).ok()),
     })
 }
 
@@ -165,7 +169,23 @@ impl DetailsStore for DynamoStore {
         Ok(out)
     }
 
-    async fn queue_missing_details(&self, topic: &Topic) -> Result<usize, StoreError> {
+    async fn drop_pending(&self, entries: &[PendingDetails]) -> Result<(), StoreError> {
+        let deletes = entries
+            .iter()
+            .map(|p| delete(DETAILS_QUEUE_PK.to_owned(), p.position.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_write(deletes).await.map(|_| ())
+    }
+
+    async fn queue_missing_details(
+        &self,
+        topic: &Topic,
+        channel: Option<&ChannelId>,
+    ) -> Result<usize, StoreError> {
+        let (index, hash_attr, hash) = match channel {
+            Some(c) => (CHANNEL_INDEX, CHANNEL_PK, channel_pk(topic, c.as_str())),
+            None => (FEED_INDEX, FEED_PK, feed_pk(topic)),
+        };
         let mut queued = 0;
         let mut start: Option<Item> = None;
         loop {
@@ -173,11 +193,12 @@ impl DetailsStore for DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(FEED_INDEX)
-                .key_condition_expression("feed_pk = :p")
-                .expression_attribute_values(":p", s(feed_pk(topic)))
+                .index_name(index)
+                .key_condition_expression("#h = :p")
+                .expression_attribute_names("#h", hash_attr)
+                .expression_attribute_values(":p", s(hash.clone()))
                 .filter_expression("attribute_not_exists(details)")
-                .projection_expression("id, first_seen_at")
+                .projection_expression("id, first_seen_at, channel_id")
                 .limit(500)
                 .set_exclusive_start_key(start.take())
                 .send()
@@ -186,7 +207,9 @@ impl DetailsStore for DynamoStore {
             let mut writes = Vec::new();
             for item in page.items.unwrap_or_default() {
                 let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok());
-                let (Some(id), Some(first_seen)) = (get("id"), get("first_seen_at")) else {
+                let (Some(id), Some(first_seen), Some(ch)) =
+                    (get("id"), get("first_seen_at"), get("channel_id"))
+                else {
                     continue;
                 };
                 let id = VideoId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -195,6 +218,7 @@ impl DetailsStore for DynamoStore {
                     (SK.to_owned(), s(details_queue_sk(first_seen, &id, topic))),
                     ("id".to_owned(), s(id.to_string())),
                     ("topic".to_owned(), s(topic.to_string())),
+                    ("channel_id".to_owned(), s(ch.clone())),
                 ]))?);
             }
             queued += writes.len();

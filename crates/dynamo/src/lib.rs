@@ -1,6 +1,7 @@
 //! The DynamoDB adapter. One table holds everything; see `infra/DATA_MODEL.md` for the key
 //! design, its partition limits and how it spreads.
 
+mod blocks;
 mod detail_filter;
 mod details;
 mod error;

@@ -276,6 +276,10 @@ fn queue_entry(topic: &Topic, v: &Video, now_key: &str) -> Result<Item, StoreErr
         ),
         ("id".to_owned(), AttributeValue::S(v.id.to_string())),
         ("topic".to_owned(), AttributeValue::S(topic.to_string())),
+        (
+            "channel_id".to_owned(),
+            AttributeValue::S(v.channel_id.to_string()),
+        ),
     ]))
 }
 

@@ -63,6 +63,7 @@ fn query(topic: &Topic, q: &str, order: Order, filter: VideoFilter) -> FeedQuery
         terms: query_terms(q),
         limit: 7,
         filter,
+        hidden_channels: Vec::new(),
     }
 }
 

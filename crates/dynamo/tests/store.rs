@@ -248,6 +248,7 @@ async fn reindex_migrates_whole_word_entries_to_the_prefix_index() {
         terms: terms.iter().map(|t| (*t).to_owned()).collect(),
         limit: 10,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     };
     // Before the migration the old entries are never read: nothing found, nothing twice.
     assert!(s.page(&q(&["tea"]), None).await.unwrap().videos.is_empty());
@@ -331,6 +332,7 @@ async fn a_channel_only_change_updates_the_video_and_its_search_entries() {
         terms: vec!["tea".into()],
         limit: 10,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     };
     assert_eq!(s.page(&q("UCnew"), None).await.unwrap().videos, vec![moved]);
     assert!(s.page(&q("UCabc"), None).await.unwrap().videos.is_empty());

@@ -18,14 +18,14 @@ async fn main() -> Result<(), MainError> {
     let fetcher = app.fetcher()?;
     let topics = app.config.topics.clone();
     let weights = app.config.topic_weights.clone();
-    let details = app.config.details;
     let fetcher = &fetcher;
+    let config = &app.config;
     let topics = &topics;
     let weights = &weights;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let wanted = fetch_videos::topics_for(&event.payload, topics)?;
         let wanted = fetch_videos::with_weights(wanted, weights);
-        let summary = tubefeed_app::run_cycle(fetcher, details, &wanted).await;
+        let summary = tubefeed_app::run_cycle(fetcher, config, &wanted).await;
         tracing::info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "fetch cycle done");
         fetch_videos::outcome(summary)
     }))

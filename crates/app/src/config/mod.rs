@@ -9,7 +9,9 @@ mod parse;
 
 use std::time::Duration;
 
-use tubefeed_core::{ApiKey, EnrichSettings, FetchSettings, Topic};
+use tubefeed_core::{
+    ApiKey, ChannelId, EnrichSettings, FetchSettings, MAX_BLOCKED_CHANNELS, Topic,
+};
 use tubefeed_youtube::TlsRoots;
 
 use parse::{Lookup, num, parse_keys, parse_schedule, parse_topics};
@@ -37,6 +39,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("DETAILS_UNITS_PER_RUN", "100"),
     ("DETAILS_DAILY_UNITS", "10000"),
     ("DETAILS_MAX_WAIT_SECONDS", "600"),
+    ("BLOCKED_CHANNELS", "—"),
     ("PAGE_TOKEN_SECRET", "—"),
     ("PAGE_TOKEN_SECRET_ID", "—"),
     ("API_CACHE_SECONDS", "5"),
@@ -95,6 +98,8 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// `DETAILS_UNITS_PER_RUN`, `DETAILS_DAILY_UNITS`: videos.list after each run.
     pub details: EnrichSettings,
+    /// `BLOCKED_CHANNELS`: channel ids hidden from every answer, besides the table's blocks.
+    pub blocked_channels: Vec<ChannelId>,
     /// Required by the API, unused by the fetcher.
     pub page_token_secret: Option<PageTokenSecret>,
     /// How long the API may serve a first page from the warm process.
@@ -143,6 +148,7 @@ impl Config {
             keys_cache: secs(num(&get, "KEYS_CACHE_SECONDS", 300, 0..=86_400)?),
             fetch: fetch_settings(&get)?,
             details: details_settings(&get)?,
+            blocked_channels: blocked_channels(&get)?,
             page_token_secret: page_token_secret(&get)?,
             api_first_page_cache: secs(num(&get, "API_CACHE_SECONDS", 5, 0..=300)?),
             api_search_per_second: num(&get, "API_SEARCH_PER_SECOND", 5, 0..=1000)?,
@@ -260,6 +266,27 @@ fn details_settings(get: &Lookup) -> Result<EnrichSettings, ConfigError> {
             0..=86_400,
         )?)),
     })
+}
+
+fn blocked_channels(get: &Lookup) -> Result<Vec<ChannelId>, ConfigError> {
+    let Some(raw) = get.var("BLOCKED_CHANNELS") else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<ChannelId> = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = ChannelId::parse(part)
+            .map_err(|e| ConfigError::invalid("BLOCKED_CHANNELS", format!("{part:?}: {e}")))?;
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.len() > MAX_BLOCKED_CHANNELS {
+        return Err(ConfigError::invalid(
+            "BLOCKED_CHANNELS",
+            format!("at most {MAX_BLOCKED_CHANNELS} channels, got {}", out.len()),
+        ));
+    }
+    Ok(out)
 }
 
 fn page_token_secret(get: &Lookup) -> Result<Option<PageTokenSecret>, ConfigError> {

@@ -115,6 +115,7 @@ fn query(topic: &Topic, terms: &str, order: Order, limit: u8) -> FeedQuery {
         terms: query_terms(terms),
         limit,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     }
 }
 

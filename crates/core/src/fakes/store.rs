@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use crate::details::details_unchanged;
 use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 use crate::store::{
-    DetailsResult, DetailsStore, FetchState, FetchStateStore, LeaseOutcome, LeaseOwner,
-    PendingDetails, RecordOutcome, StoreError, UpsertOutcome, VideoStore,
+    BlockedChannel, ChannelBlocks, DetailsResult, DetailsStore, FetchState, FetchStateStore,
+    LeaseOutcome, LeaseOwner, PendingDetails, RecordOutcome, StoreError, UpsertOutcome, VideoStore,
 };
 use crate::text::{index_words, matches};
-use crate::video::{Topic, Video, VideoId};
+use crate::video::{ChannelId, Topic, Video, VideoId};
 
 #[derive(Default)]
 struct Inner {
@@ -27,6 +27,7 @@ struct Inner {
     /// Videos `videos.list` no longer returns.
     unavailable: HashSet<(Topic, VideoId)>,
     states: HashMap<Topic, FetchState>,
+    blocks: BTreeMap<ChannelId, BlockedChannel>,
     leases: HashMap<Topic, (LeaseOwner, DateTime<Utc>)>,
     key_pool: KeyPoolCounts,
 }
@@ -123,6 +124,10 @@ impl VideoStore for MemStore {
 
 impl Inner {
     fn enqueue(&mut self, topic: &Topic, id: &VideoId, now: DateTime<Utc>) {
+        let channel_id = self
+            .videos
+            .get(&(topic.clone(), id.clone()))
+            .map(|v| v.channel_id.clone());
         self.queued += 1;
         let position = format!("{:012}", self.queued);
         self.pending.insert(
@@ -132,6 +137,7 @@ impl Inner {
                 topic: topic.clone(),
                 position,
                 queued_at: now,
+                channel_id,
             },
         );
     }
@@ -171,7 +177,19 @@ impl DetailsStore for MemStore {
         Ok(out)
     }
 
-    async fn queue_missing_details(&self, topic: &Topic) -> Result<usize, StoreError> {
+    async fn drop_pending(&self, entries: &[PendingDetails]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        for p in entries {
+            inner.pending.remove(&p.position);
+        }
+        Ok(())
+    }
+
+    async fn queue_missing_details(
+        &self,
+        topic: &Topic,
+        channel: Option<&ChannelId>,
+    ) -> Result<usize, StoreError> {
         let mut inner = self.lock();
         let queued: HashSet<(Topic, VideoId)> = inner
             .pending
@@ -183,6 +201,7 @@ impl DetailsStore for MemStore {
             .iter()
             .filter(|((t, id), v)| {
                 t == topic
+                    && channel.is_none_or(|c| *c == v.channel_id)
                     && v.details.is_none()
                     && !inner.unavailable.contains(&(t.clone(), id.clone()))
                     && !queued.contains(&(t.clone(), id.clone()))
@@ -199,6 +218,32 @@ impl DetailsStore for MemStore {
             inner.enqueue(topic, id, at);
         }
         Ok(missing.len())
+    }
+}
+
+impl ChannelBlocks for MemStore {
+    async fn blocked_channels(&self) -> Result<Vec<BlockedChannel>, StoreError> {
+        Ok(self.lock().blocks.values().cloned().collect())
+    }
+
+    async fn block_channel(&self, block: &BlockedChannel) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let at = inner
+            .blocks
+            .get(&block.channel_id)
+            .map_or(block.blocked_at, |b| b.blocked_at);
+        inner.blocks.insert(
+            block.channel_id.clone(),
+            BlockedChannel {
+                blocked_at: at,
+                ..block.clone()
+            },
+        );
+        Ok(())
+    }
+
+    async fn unblock_channel(&self, channel: &ChannelId) -> Result<bool, StoreError> {
+        Ok(self.lock().blocks.remove(channel).is_some())
     }
 }
 
@@ -291,7 +336,8 @@ impl FeedReader for MemStore {
                 Some(c) => after_cursor(&v, c, q.order)?,
                 None => true,
             };
-            let detail = q.filter.admits(v.details.as_ref());
+            let detail =
+                q.filter.admits(v.details.as_ref()) && !q.hidden_channels.contains(&v.channel_id);
             if in_window && channel && words && detail && after {
                 picked.push(v);
             }
@@ -317,6 +363,10 @@ impl FeedReader for MemStore {
             .iter()
             .find(|(key, _)| key.1 == *id && !inner.unavailable.contains(key))
             .map(|(_, v)| v.clone()))
+    }
+
+    async fn hidden_channels(&self) -> Result<Vec<ChannelId>, StoreError> {
+        Ok(self.lock().blocks.keys().cloned().collect())
     }
 
     async fn fetch_states(&self, topics: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {

@@ -1,12 +1,12 @@
-//! Feed pages: one `Query` on the feed or channel index, a detail filter applied in the
-//! query within a bounded number of evaluated items.
+//! Feed pages: one `Query` on the feed or channel index, a detail filter and the blocked
+//! channels applied in the query within a bounded number of evaluated items.
 
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 use tubefeed_core::{Cursor, FeedPage, FeedQuery, Order, StoreError};
 
 use super::{Item, from_cursor_key, key_condition, to_cursor_key, units};
 use crate::DynamoStore;
-use crate::detail_filter::detail_filter;
+use crate::detail_filter::item_filter;
 use crate::items::{
     CHANNEL_INDEX, CHANNEL_PK, FEED_INDEX, FEED_PK, FEED_SK, PK, SK, VideoItem, channel_pk, feed_pk,
 };
@@ -72,11 +72,14 @@ impl DynamoStore {
         start: Option<&Cursor>,
     ) -> Result<FeedRead, StoreError> {
         let mut cond = key_condition(hash_attr, hash, FEED_SK, q);
-        let filter = detail_filter(&q.filter);
+        let filter = item_filter(q);
         if let Some(f) = &filter {
             cond.values.extend(f.values.iter().cloned());
         }
-        let names = filter.as_ref().map(|f| f.names.iter().cloned().collect());
+        let names = filter
+            .as_ref()
+            .filter(|f| !f.names.is_empty())
+            .map(|f| f.names.iter().cloned().collect());
         let want = usize::from(q.limit) + 1;
         let eval_budget = FEED_FILTER_EVAL_FACTOR * want;
         let mut evaluated = 0usize;

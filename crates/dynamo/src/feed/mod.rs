@@ -143,6 +143,16 @@ impl FeedReader for DynamoStore {
         }
     }
 
+    async fn hidden_channels(&self) -> Result<Vec<tubefeed_core::ChannelId>, StoreError> {
+        use tubefeed_core::ChannelBlocks;
+        Ok(self
+            .blocked_channels()
+            .await?
+            .into_iter()
+            .map(|b| b.channel_id)
+            .collect())
+    }
+
     async fn fetch_states(&self, topics: &[Topic]) -> Result<Vec<(Topic, FetchState)>, StoreError> {
         let mut out = Vec::with_capacity(topics.len());
         for t in topics {

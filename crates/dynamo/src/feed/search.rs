@@ -10,6 +10,7 @@ use tubefeed_core::{Cursor, FeedPage, FeedQuery, Order, StoreError};
 
 use super::{Item, KeyCondition, from_cursor_key, key_condition, to_cursor_key, units};
 use crate::DynamoStore;
+use crate::detail_filter::{Expression, hidden_channels};
 use crate::items::{EntryItem, PK, SK, prefix_pk, term_key, term_needle};
 
 /// Index entries a search may evaluate per requested item: bounds a page's cost by its size
@@ -283,6 +284,11 @@ fn search_filter(
         cond.values
             .push((":ch".into(), AttributeValue::S(ch.to_string())));
         filters.push("channel_id = :ch".into());
+    }
+    let mut hidden = Expression::default();
+    if let Some(f) = hidden_channels(q, &mut hidden) {
+        cond.values.extend(hidden.values);
+        filters.push(f);
     }
     (!filters.is_empty()).then(|| filters.join(" AND "))
 }

@@ -150,5 +150,6 @@ pub fn query(terms: &[&str], limit: u8) -> Result<FeedQuery, Box<dyn std::error:
         terms: terms.iter().map(|s| s.to_string()).collect(),
         limit,
         filter: Default::default(),
+        hidden_channels: Vec::new(),
     })
 }
