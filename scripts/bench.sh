@@ -46,6 +46,8 @@ if [ -z "${BENCH_SKIP_QUOTA:-}" ]; then
   "$target/release/bench-quota-day"
 fi
 echo
+"$target/release/bench-details"
+echo
 echo "## Read units per page at 10,000 and 100,000 videos (crates/app/tests/read_bounds.rs)"
 echo
 cargo test -q --release -p tubefeed-app --test read_bounds -- --include-ignored --nocapture 2>/dev/null |

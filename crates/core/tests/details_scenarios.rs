@@ -281,8 +281,12 @@ async fn a_busy_topic_spends_one_unit_per_fifty_videos_and_a_quiet_one_waits_at_
 async fn a_blocked_channel_costs_no_units_and_its_videos_are_queued_again_on_unblock() {
     use tubefeed_core::{BlockedChannel, ChannelBlocks, ChannelId};
     let w = World::new(vec![ApiKey::new("k1")]);
-    w.source
-        .add_burst("cricket", 70, t0() - Duration::hours(2), Duration::minutes(1));
+    w.source.add_burst(
+        "cricket",
+        70,
+        t0() - Duration::hours(2),
+        Duration::minutes(1),
+    );
     w.fetch().await;
     // The fake source spreads its videos over seven channels.
     let blocked = ChannelId::parse("UCfake03").unwrap();
@@ -303,7 +307,11 @@ async fn a_blocked_channel_costs_no_units_and_its_videos_are_queued_again_on_unb
         .unwrap();
     let s = w.enrich(eager()).await;
     assert_eq!((s.blocked, s.recorded, s.calls), (10, 60, 2), "{s:?}");
-    assert_eq!(w.source.details_calls().1, 60, "no id of the blocked channel asked");
+    assert_eq!(
+        w.source.details_calls().1,
+        60,
+        "no id of the blocked channel asked"
+    );
     w.store.unblock_channel(&blocked).await.unwrap();
     let queued = w
         .store

@@ -58,6 +58,11 @@ impl MemStore {
         self.lock().key_pool = counts;
     }
 
+    /// When the oldest entry waiting for details was queued.
+    pub fn pending_since(&self) -> Option<DateTime<Utc>> {
+        self.lock().pending.values().map(|p| p.queued_at).min()
+    }
+
     /// How many entries wait for details.
     pub fn pending_count(&self) -> usize {
         self.lock().pending.len()
