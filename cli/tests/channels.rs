@@ -1,30 +1,14 @@
 //! `tubefeed channels block|unblock|list`: the real binary on DynamoDB Local.
 
-use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
+mod common;
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use common::Out;
+use tubefeed_testkit::{dynamodb_client, fresh_table};
 
 async fn tubefeed(args: &[&str], table: &str, env: &[(&str, &str)]) -> Out {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"))
-        .args(args)
-        .env_remove("AWS_PROFILE")
-        .env("RUST_LOG", "warn")
-        .env("TABLE_NAME", table)
-        .env("SEARCH_QUERIES", "cricket,chess")
-        .envs(tubefeed_testkit::local_aws(&dynamodb_endpoint()))
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .expect("tubefeed runs");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut all = vec![("TABLE_NAME", table), ("SEARCH_QUERIES", "cricket,chess")];
+    all.extend_from_slice(env);
+    common::tubefeed(args, &all).await
 }
 
 const CH: &str = "UCabcdefghijklmnopqrstuv";

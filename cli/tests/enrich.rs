@@ -1,39 +1,25 @@
 //! `tubefeed fetch` with details, `tubefeed enrich` and `status`: the real binary against the
 //! simulator and DynamoDB Local.
 
+mod common;
+
 use chrono::Utc;
+use common::Out;
 use serde_json::Value;
-use tubefeed_testkit::{dynamodb_client, dynamodb_endpoint, fresh_table};
+use tubefeed_testkit::{dynamodb_client, fresh_table};
 use youtube_sim::{SimConfig, SimHandle};
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 async fn tubefeed(args: &[&str], table: &str, sim: &SimHandle, env: &[(&str, &str)]) -> Out {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tubefeed"))
-        .args(args)
-        .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
-        .env_remove("AWS_PROFILE")
-        .env("RUST_LOG", "warn")
-        .env("TABLE_NAME", table)
-        .env("SEARCH_QUERIES", "cricket")
-        .env("YOUTUBE_API_KEYS", "sim-key-1")
+    let mut all = vec![
+        ("TABLE_NAME", table),
+        ("SEARCH_QUERIES", "cricket"),
+        ("YOUTUBE_API_KEYS", "sim-key-1"),
         // Ample search calls: every run polls (the pacing is not what is tested here).
-        .env("YOUTUBE_DAILY_CALLS_PER_KEY", "100000")
-        .env("YOUTUBE_API_BASE_URL", &sim.base_url)
-        .envs(tubefeed_testkit::local_aws(&dynamodb_endpoint()))
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .expect("tubefeed runs");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        ("YOUTUBE_DAILY_CALLS_PER_KEY", "100000"),
+        ("YOUTUBE_API_BASE_URL", sim.base_url.as_str()),
+    ];
+    all.extend_from_slice(env);
+    common::tubefeed(args, &all).await
 }
 
 fn json(o: &Out) -> Value {

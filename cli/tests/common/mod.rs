@@ -66,3 +66,31 @@ pub async fn start_serve_with(
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (server, base)
 }
+
+/// What one run of the binary printed.
+pub struct Out {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `tubefeed args` against DynamoDB Local with `env` on top of the tests' own settings
+/// (no profile, warnings only), without standard input.
+pub async fn tubefeed(args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_tubefeed"))
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("YOUTUBE_API_KEYS_SECRET_ID")
+        .env("RUST_LOG", "warn")
+        .envs(local_aws(&dynamodb_endpoint()))
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("tubefeed runs");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

@@ -13,7 +13,7 @@ use crate::quota::{
     KeyMarks, Layout, Learned, Pool, ProjectId, ProjectUse, RestReason, layout_version,
     rate_limit_rest, surprise,
 };
-use crate::units::{UnitUse, pick_pool, unit_pool_of};
+use crate::units::{UnitUse, pick_pool, unit_pool_of, unit_uses};
 
 /// What one call told us about the key it used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,20 +269,9 @@ impl KeyRing for StaticKeyRing {
     ) -> Result<Vec<UnitUse>, KeyRingError> {
         let mut st = self.lock()?;
         self.pool(&mut st, now);
-        let mut pools: Vec<String> = self.keys.iter().map(unit_pool_of).collect();
-        pools.dedup();
-        Ok(pools
-            .into_iter()
-            .map(|pool| {
-                let (units_today, refused) = st.units.get(&pool).copied().unwrap_or_default();
-                UnitUse {
-                    pool,
-                    units_today,
-                    daily_units,
-                    refused,
-                }
-            })
-            .collect())
+        Ok(unit_uses(&self.keys, daily_units, |pool| {
+            st.units.get(pool).copied().unwrap_or_default()
+        }))
     }
 
     async fn open_run(

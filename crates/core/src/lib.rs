@@ -48,7 +48,7 @@ pub use store::{
     FetchStateStore, Gap, LeaseOutcome, LeaseOwner, MAX_BLOCKED_CHANNELS, PendingDetails,
     RecordOutcome, StoreError, SweepCut, SweepMarks, UpsertOutcome, VideoStore,
 };
-pub use units::{DAILY_UNITS_PER_PROJECT, UnitUse, unit_pool_of};
+pub use units::{DAILY_UNITS_PER_PROJECT, UnitUse, unit_pool_of, unit_uses};
 pub use video::{
     ChannelId, ChannelIdError, LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video,
     VideoId, VideoIdError,

@@ -43,6 +43,29 @@ pub fn pick_pool<'a>(
     })
 }
 
+/// Each pool of `keys` once, in key order, with its count from `used` (units, refused).
+pub fn unit_uses(
+    keys: &[ApiKey],
+    daily_units: u32,
+    mut used: impl FnMut(&str) -> (u32, bool),
+) -> Vec<UnitUse> {
+    let mut out: Vec<UnitUse> = Vec::new();
+    for k in keys {
+        let pool = unit_pool_of(k);
+        if out.iter().any(|u| u.pool == pool) {
+            continue;
+        }
+        let (units_today, refused) = used(&pool);
+        out.push(UnitUse {
+            pool,
+            units_today,
+            daily_units,
+            refused,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::details::Details;
 use crate::errors::ApiError;
 use crate::ids;
 use crate::json::Node;
-use crate::search::{Answer, admit_key, param};
+use crate::search::{Answer, admit_key, param, thumbnails};
 use crate::world::{Video, World};
 
 /// Ids one call may name.
@@ -227,32 +227,12 @@ fn render_item(v: &Video, req: &Request, now: DateTime<Utc>) -> Node {
 
 fn snippet(v: &Video) -> Node {
     let d = &v.details;
-    let suffix = match v.live {
-        LiveState::Live | LiveState::Upcoming => "_live",
-        LiveState::None => "",
-    };
-    let thumb = |name: &str, w: i64, h: i64| {
-        Node::obj()
-            .with(
-                "url",
-                format!("https://i.ytimg.com/vi/{}/{name}{suffix}.jpg", v.id),
-            )
-            .with("width", w)
-            .with("height", h)
-    };
     Node::obj()
         .with("publishedAt", rfc3339(v.published_at))
         .with("channelId", v.channel_id.as_str())
         .with("title", v.title.as_str())
         .with("description", v.description.as_str())
-        .with(
-            "thumbnails",
-            Node::obj()
-                .with("default", thumb("default", 120, 90))
-                .with("medium", thumb("mqdefault", 320, 180))
-                .with("high", thumb("hqdefault", 480, 360))
-                .with("standard", thumb("sddefault", 640, 480)),
-        )
+        .with("thumbnails", thumbnails(v, true))
         .with("channelTitle", v.channel_title.as_str())
         .with("categoryId", "17")
         .with("liveBroadcastContent", v.live.as_str())

@@ -8,7 +8,7 @@ use tubefeed_core::pacific::{next_pacific_midnight, pacific_day};
 use tubefeed_core::quota::{Layout, Pool, layout_version, rate_limit_rest, surprise};
 use tubefeed_core::{
     Acquired, ApiKey, Fingerprint, KeyOutcome, KeyPoolCounts, KeyRing, KeyRingError, KeySource,
-    KeyState, ProjectReport, StoreError, UnitUse, unit_pool_of,
+    KeyState, ProjectReport, StoreError, UnitUse, unit_pool_of, unit_uses,
 };
 
 use super::rows::{
@@ -329,25 +329,13 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
     ) -> Result<Vec<UnitUse>, KeyRingError> {
         let snap = self.snapshot(now).await?;
         let day = pacific_day(now);
-        let mut pools: Vec<String> = snap.keys.iter().map(unit_pool_of).collect();
-        pools.dedup();
-        Ok(pools
-            .into_iter()
-            .map(|pool| {
-                let (units_today, refused) = snap
-                    .partition
-                    .units
-                    .get(&units_sk(&pool, &day))
-                    .copied()
-                    .unwrap_or_default();
-                UnitUse {
-                    pool,
-                    units_today,
-                    daily_units,
-                    refused,
-                }
-            })
-            .collect())
+        Ok(unit_uses(&snap.keys, daily_units, |pool| {
+            snap.partition
+                .units
+                .get(&units_sk(pool, &day))
+                .copied()
+                .unwrap_or_default()
+        }))
     }
 
     async fn open_run(

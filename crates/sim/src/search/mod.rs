@@ -11,6 +11,7 @@ mod render;
 mod request;
 
 use render::render_item;
+pub(crate) use render::thumbnails;
 use request::SearchRequest;
 
 /// What the HTTP layer sends back.

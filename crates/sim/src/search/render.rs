@@ -10,10 +10,10 @@ use crate::world::Video;
 /// Search snippets cut descriptions near this many characters.
 const DESCRIPTION_LIMIT: usize = 160;
 
-pub(super) fn render_item(v: &Video) -> Node {
-    let published = v.published_at.to_rfc3339_opts(SecondsFormat::Secs, true);
+/// The `thumbnails` object: default, medium and high, and `standard` too where videos.list
+/// gives it. Live and upcoming broadcasts get the `_live` pictures.
+pub(crate) fn thumbnails(v: &Video, standard: bool) -> Node {
     let suffix = match v.live {
-        // Live and upcoming broadcasts get the `_live` thumbnails.
         LiveState::Live | LiveState::Upcoming => "_live",
         LiveState::None => "",
     };
@@ -26,6 +26,19 @@ pub(super) fn render_item(v: &Video) -> Node {
             .with("width", w)
             .with("height", h)
     };
+    let set = Node::obj()
+        .with("default", thumb("default", 120, 90))
+        .with("medium", thumb("mqdefault", 320, 180))
+        .with("high", thumb("hqdefault", 480, 360));
+    if standard {
+        set.with("standard", thumb("sddefault", 640, 480))
+    } else {
+        set
+    }
+}
+
+pub(super) fn render_item(v: &Video) -> Node {
+    let published = v.published_at.to_rfc3339_opts(SecondsFormat::Secs, true);
     Node::obj()
         .with("kind", "youtube#searchResult")
         .with(
@@ -50,13 +63,7 @@ pub(super) fn render_item(v: &Video) -> Node {
                 .with("channelId", v.channel_id.as_str())
                 .with("title", escape_title(&v.title))
                 .with("description", snippet_description(&v.description))
-                .with(
-                    "thumbnails",
-                    Node::obj()
-                        .with("default", thumb("default", 120, 90))
-                        .with("medium", thumb("mqdefault", 320, 180))
-                        .with("high", thumb("hqdefault", 480, 360)),
-                )
+                .with("thumbnails", thumbnails(v, false))
                 .with("channelTitle", v.channel_title.as_str())
                 .with("liveBroadcastContent", v.live.as_str())
                 .with("publishTime", published),
