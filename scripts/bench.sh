@@ -6,7 +6,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$root"
-scripts/bootstrap.sh services bench lambda
+scripts/bootstrap.sh services bench
 TUBEFEED_RUN_DIR=$(new_run_dir bench)
 export TUBEFEED_RUN_DIR
 run=$TUBEFEED_RUN_DIR
@@ -224,17 +224,7 @@ for r in rows:
           f'| {r["bytes"] / 1e6:.2f} MB |')
 PY
 echo
-echo "x86_64 release builds on this machine."
-echo
-# make test's sam build uses the debug profile (CI minutes): the deployed arm64 sizes come from here.
-echo "## arm64 release bootstraps (cargo lambda build --release --arm64, as sam build runs it)"
-echo
-PATH="$venv:$PATH" cargo lambda build --release --arm64 -p videos-api -p fetch-videos >&2
-echo "| function | bytes |"
-echo "|---|---|"
-for fn in videos-api fetch-videos; do
-  echo "| $fn | $(stat -c %s "$target/lambda/$fn/bootstrap") |"
-done
+echo "x86_64 release builds on this machine; sam build makes the arm64 bootstraps (make test prints their sizes)."
 
 exec >&3 3>&-
 wait "$tee_pid" 2>/dev/null || true

@@ -59,13 +59,10 @@ scripts/schemathesis.sh
 stage "dashboard in headless Chromium"
 scripts/browser-test.sh
 
-stage "sam build (offline, both functions for arm64, debug profile)"
+stage "sam build (offline, both functions for arm64)"
 # cargo-lambda finds Zig through `python3 -m ziglang`: the venv's python must come first.
-# SAM_BUILD_MODE=debug drops `--release`: the same template, builder, cross-linker and binaries,
-# minutes sooner (thin LTO over the AWS SDK for arm64 is most of the stage). `make build` and
-# `sam deploy` build release.
 rm -rf .aws-sam/build
-PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 SAM_BUILD_MODE=debug "$venv/sam" build --region us-east-1 >"$TUBEFEED_RUN_DIR/sam-build.log" 2>&1 ||
+PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 "$venv/sam" build --region us-east-1 >"$TUBEFEED_RUN_DIR/sam-build.log" 2>&1 ||
   { tail -n 40 "$TUBEFEED_RUN_DIR/sam-build.log" >&2; exit 1; }
 for fn in FetchVideosFunction VideosApiFunction; do
   f=".aws-sam/build/$fn/bootstrap"

@@ -6,6 +6,8 @@
 //! The data is the worst shape for search: every video carries the same three words, so each of
 //! their partitions holds every video, and a fourth query word matches none of them — a search
 //! for all four probes three full partitions and filters entries that never match.
+//! Every video has its details, nine in ten of them Shorts: `shorts=exclude` keeps one in ten,
+//! `lang=ja` none — the feed pages with detail filters read at their bound.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -15,7 +17,9 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tower::ServiceExt;
 use tubefeed_api::{ApiSettings, ApiState, TokenCodec};
-use tubefeed_core::{ChannelId, Thumbnail, Thumbnails, Topic, Video, VideoId, VideoStore};
+use tubefeed_core::{
+    ChannelId, Language, Thumbnail, Thumbnails, Topic, Video, VideoDetails, VideoId, VideoStore,
+};
 use tubefeed_dynamo::DynamoStore;
 use tubefeed_testkit::fresh_store;
 
@@ -62,7 +66,27 @@ fn video(i: usize) -> Video {
             high: thumb("hqdefault", 480, 360),
         },
         live_broadcast_content: Default::default(),
-        details: None,
+        details: Some(details(i)),
+    }
+}
+
+/// A topic that is 90 % Shorts, the others 2, 10 or 40 minutes long, in English, Hindi or
+/// Portuguese: `shorts=exclude` keeps one video in ten, `lang=ja` none.
+fn details(i: usize) -> VideoDetails {
+    let short = i % 10 != 0;
+    VideoDetails {
+        duration_seconds: Some(if short {
+            15 + (i % 160) as u32
+        } else {
+            [120, 600, 2400][i / 10 % 3]
+        }),
+        is_short: short,
+        view_count: Some(i as u64 * 7),
+        like_count: Some(i as u64),
+        comment_count: None,
+        language: Some(Language::parse(["en", "hi", "pt"][i % 3]).unwrap()),
+        live: None,
+        fetched_at: base(),
     }
 }
 
@@ -186,15 +210,26 @@ async fn every_route_stays_within_its_bound(n: usize) {
         worst.len() >= 2,
         "the filtered walk hands back short pages and goes on"
     );
-    // No video here has details: `shorts=only` matches none, the worst a detail filter can do.
+    // No video here is in Japanese: the worst a detail filter can do, every page short.
     let no_match = p
-        .walk(
-            "/videos?limit=50&shorts=only",
-            3,
-            DETAIL_FILTERED_PAGE_MAX_RU,
-        )
+        .walk("/videos?limit=50&lang=ja", 3, DETAIL_FILTERED_PAGE_MAX_RU)
         .await;
     assert_eq!(no_match.len(), 3, "short pages and a token to go on");
+    let mut by_filter = Vec::new();
+    for filter in [
+        "shorts=exclude",
+        "shorts=only",
+        "duration=short",
+        "duration=medium",
+        "duration=long",
+        "min_duration=100&max_duration=700",
+        "lang=hi",
+        "shorts=exclude&duration=long&lang=en",
+    ] {
+        let uri = format!("/videos?limit=50&{filter}");
+        let costs = p.walk(&uri, 3, DETAIL_FILTERED_PAGE_MAX_RU).await;
+        by_filter.push(format!("{filter} {costs:?}"));
+    }
     let detail_search = p
         .walk(
             "/search?q=cat&limit=50&duration=long&lang=en",
@@ -234,8 +269,10 @@ async fn every_route_stays_within_its_bound(n: usize) {
     println!(
         "{n} videos, read units per page: feed {feed:?}, asc {asc:?}, channel {channel:?}, \
          window {window:?}, q=cat {one:?}, worst search {worst:?}, worst prefixes \
-         {worst_prefix:?}, with channel {with_channel:?}, shorts=only (none match) \
-         {no_match:?}, q=cat with duration and lang {detail_search:?}"
+         {worst_prefix:?}, with channel {with_channel:?}, lang=ja (none match) \
+         {no_match:?}, q=cat with duration and lang {detail_search:?}; on a topic that is \
+         90 % Shorts: {}",
+        by_filter.join(", ")
     );
 }
 

@@ -90,8 +90,10 @@ impl DynamoStore {
         };
         let mut exclusive = start.map(|c| from_cursor_key(&c.key));
         loop {
+            // Half the budget a query: a filter most videos pass fills the page from the
+            // first half; a rare one reads the second half too.
             let batch = match &filter {
-                Some(_) => eval_budget.saturating_sub(evaluated).max(1),
+                Some(_) => eval_budget.saturating_sub(evaluated).min(2 * want).max(1),
                 None => want - read.items.len(),
             };
             let out = self
