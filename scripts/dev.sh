@@ -47,9 +47,13 @@ cleanup() {
   echo "dev: stopped" >&2 || true
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+# Each stop signal first ignores the others: `make` forwards the TERM that the process group
+# already got, and a second TERM arriving after `exit` started the EXIT trap but before the
+# trap's own `trap ''` ran the TERM trap again inside it — `exit` there ends the shell at once,
+# without a word and with everything still running (dev-smoke's term case, 1 run in 2).
+trap 'trap "" INT TERM HUP; exit 130' INT
+trap 'trap "" INT TERM HUP; exit 143' TERM
+trap 'trap "" INT TERM HUP; exit 129' HUP
 
 # Background jobs in their own process groups, so cleanup can end their children too.
 set -m
