@@ -40,6 +40,25 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// A queue entry: where the video stands in the queue (when it was stored under the topic),
+/// and what the drain needs. The upsert and `queue_missing_details` write the same item, so
+/// queueing a video again is the same put.
+pub(crate) fn queue_item(
+    first_seen_at: &str,
+    id: &VideoId,
+    topic: &Topic,
+    channel: &ChannelId,
+) -> Item {
+    HashMap::from([
+        (PK.to_owned(), s(DETAILS_QUEUE_PK)),
+        (SK.to_owned(), s(details_queue_sk(first_seen_at, id, topic))),
+        ("id".to_owned(), s(id.to_string())),
+        ("topic".to_owned(), s(topic.to_string())),
+        ("channel_id".to_owned(), s(channel.to_string())),
+    ])
+}
+
+/// The entry back from its item (entries queued before blocks carry no channel).
 fn entry_of(item: &Item) -> Result<PendingDetails, StoreError> {
     let get = |k: &str| {
         item.get(k)
@@ -212,14 +231,10 @@ impl DetailsStore for DynamoStore {
                 else {
                     continue;
                 };
-                let id = VideoId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                writes.push(put(HashMap::from([
-                    (PK.to_owned(), s(DETAILS_QUEUE_PK)),
-                    (SK.to_owned(), s(details_queue_sk(first_seen, &id, topic))),
-                    ("id".to_owned(), s(id.to_string())),
-                    ("topic".to_owned(), s(topic.to_string())),
-                    ("channel_id".to_owned(), s(ch.clone())),
-                ]))?);
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(e.to_string());
+                let id = VideoId::parse(id).map_err(|e| corrupt(&e))?;
+                let ch = ChannelId::parse(ch).map_err(|e| corrupt(&e))?;
+                writes.push(put(queue_item(first_seen, &id, topic, &ch))?);
             }
             queued += writes.len();
             self.batch_write(writes).await?;

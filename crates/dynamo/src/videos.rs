@@ -17,10 +17,11 @@ use tracing::{debug, instrument};
 use tubefeed_core::{StoreError, Topic, UpsertOutcome, Video, VideoStore, details_unchanged};
 
 use crate::DynamoStore;
+use crate::details::queue_item;
 use crate::error::build_error;
 use crate::items::{
-    DETAILS_QUEUE_PK, EntryItem, PK, SK, VideoItem, details_queue_sk, feed_sk, index_keys,
-    legacy_word_pk, prefix_pk, time_key, topic_sk, video_pk, word_string,
+    EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
+    topic_sk, video_pk, word_string,
 };
 use tubefeed_core::text::index_words;
 
@@ -240,7 +241,7 @@ impl VideoStore for DynamoStore {
                     outcome.new += 1;
                     // Queued for videos.list, unless it came with details (an import).
                     if v.details.is_none() {
-                        entry_writes.push(put(queue_entry(topic, v, &now_key)?)?);
+                        entry_writes.push(put(queue_item(&now_key, &v.id, topic, &v.channel_id))?);
                     }
                     now_key.clone()
                 }
@@ -261,26 +262,6 @@ impl VideoStore for DynamoStore {
         outcome.write_requests += self.batch_write(item_writes).await?;
         Ok(outcome)
     }
-}
-
-/// The details-queue entry of a video stored new (see [`crate::details`]).
-fn queue_entry(topic: &Topic, v: &Video, now_key: &str) -> Result<Item, StoreError> {
-    Ok(HashMap::from([
-        (
-            PK.to_owned(),
-            AttributeValue::S(DETAILS_QUEUE_PK.to_owned()),
-        ),
-        (
-            SK.to_owned(),
-            AttributeValue::S(details_queue_sk(now_key, &v.id, topic)),
-        ),
-        ("id".to_owned(), AttributeValue::S(v.id.to_string())),
-        ("topic".to_owned(), AttributeValue::S(topic.to_string())),
-        (
-            "channel_id".to_owned(),
-            AttributeValue::S(v.channel_id.to_string()),
-        ),
-    ]))
 }
 
 pub(crate) fn put(item: Item) -> Result<WriteRequest, StoreError> {

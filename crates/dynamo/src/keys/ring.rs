@@ -304,6 +304,17 @@ impl<S: KeySource> KeyRing for DynamoKeyRing<S> {
             if !tried.insert(pool.clone()) {
                 continue;
             }
+            // What the snapshot already shows spent or refused is not asked again: the
+            // conditional write would only fail.
+            let (used, refused) = snap
+                .partition
+                .units
+                .get(&units_sk(&pool, &day))
+                .copied()
+                .unwrap_or_default();
+            if refused || used.saturating_add(units) > daily_units {
+                continue;
+            }
             if self
                 .store
                 .take_units(&pool, &day, units, daily_units, ttl)
