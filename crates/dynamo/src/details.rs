@@ -24,7 +24,7 @@ use crate::items::{
     CHANNEL_INDEX, CHANNEL_PK, DETAILS_QUEUE_PK, FEED_INDEX, FEED_PK, PK, SK, VideoItem,
     channel_pk, details_queue_sk, feed_pk, index_keys, prefix_pk, time_key, topic_sk, video_pk,
 };
-use crate::videos::{delete, put};
+use crate::requests::{delete, put};
 
 type Item = HashMap<String, AttributeValue>;
 

@@ -8,6 +8,7 @@ mod error;
 mod feed;
 pub mod items;
 pub mod keys;
+mod requests;
 mod state;
 pub mod table;
 mod videos;

@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, ReturnConsumedCapacity,
-    WriteRequest,
+    AttributeValue, KeysAndAttributes, ReturnConsumedCapacity, WriteRequest,
 };
 use chrono::{DateTime, Utc};
 use tracing::{debug, instrument};
@@ -23,6 +22,7 @@ use crate::items::{
     EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
     topic_sk, video_pk, word_string,
 };
+use crate::requests::{delete, put};
 use tubefeed_core::text::index_words;
 
 const GET_BATCH: usize = 100;
@@ -262,23 +262,6 @@ impl VideoStore for DynamoStore {
         outcome.write_requests += self.batch_write(item_writes).await?;
         Ok(outcome)
     }
-}
-
-pub(crate) fn put(item: Item) -> Result<WriteRequest, StoreError> {
-    let put = PutRequest::builder()
-        .set_item(Some(item))
-        .build()
-        .map_err(|e| build_error("PutRequest", e))?;
-    Ok(WriteRequest::builder().put_request(put).build())
-}
-
-pub(crate) fn delete(pk: String, sk: String) -> Result<WriteRequest, StoreError> {
-    let del = DeleteRequest::builder()
-        .key(PK, AttributeValue::S(pk))
-        .key(SK, AttributeValue::S(sk))
-        .build()
-        .map_err(|e| build_error("DeleteRequest", e))?;
-    Ok(WriteRequest::builder().delete_request(del).build())
 }
 
 /// Keeps the search index in step with a video: when its words, channel or time changed, the
