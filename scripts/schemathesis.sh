@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Schemathesis against a running `tubefeed serve`, from the API's own /openapi.json, with every
 # check. Deterministic (fixed seed) and bounded (examples per operation, and a time limit).
+# Then the feeds as independent readers see them, on the same server and data
+# (tests/feeds/check_feeds.py: feedparser, jsonfeed-util, jing with RFC 4287's schema).
 # Needs TUBEFEED_TEST_DYNAMODB (scripts/test.sh sets it); schemathesis comes from bootstrap.sh.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,4 +34,6 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/tests/schemathesis" \
   { tail -n 80 "$run/schemathesis.log" >&2; die "failures (log: $run/schemathesis.log)"; }
 grep -E "test cases|generated|passed|failures" "$run/schemathesis.log" | tail -n 3 >&2 || true
 say "zero failures in $(($(date +%s) - start)) s"
+"$venv/python" "$root/tests/feeds/check_feeds.py" "$base" "$venv/pyjing" >&2 ||
+  die "the feeds failed their independent checks (above)"
 rm -rf "$run"

@@ -53,7 +53,7 @@ else
   cargo test --workspace --locked
 fi
 
-stage "schemathesis against tubefeed serve (all checks, fixed seed)"
+stage "schemathesis against tubefeed serve (all checks, fixed seed); feeds through feedparser and jing"
 scripts/schemathesis.sh
 
 stage "dashboard in headless Chromium"

@@ -229,6 +229,27 @@ test("length and language choices filter the list and live in the URL", async ()
   await page.close();
 });
 
+test("Subscribe links give the Atom and JSON feeds of the view on screen", async () => {
+  const page = await open(desktop, "/?shorts=exclude&duration=medium&order=oldest&limit=12");
+  const atom = await page.getAttribute("#sub-atom", "href");
+  const json = await page.getAttribute("#sub-json", "href");
+  const want = { order: "asc", shorts: "exclude", duration: "medium" };
+  for (const href of [atom, json]) {
+    const p = Object.fromEntries(new URL(href).searchParams);
+    eq(p, want, "the view's filters, at the feeds' own page size");
+  }
+  eq(await page.getAttribute("link#alt-atom", "href"), atom, "a reader's subscribe button finds the Atom feed");
+  const feed = await (await fetch(json)).json();
+  eq(feed.items.slice(0, 12).map((i) => i.id.replace("yt:video:", "")), await ids(page), "the feed lists the cards on screen");
+  const xml = await (await fetch(atom)).text();
+  check(xml.startsWith("<?xml") && xml.includes("<yt:videoId>" + (await ids(page))[0] + "</yt:videoId>"), "Atom with the first card");
+  await page.fill("#q", "tea");
+  await page.waitForURL(/q=tea/);
+  await settled(page);
+  check(new URL(await page.getAttribute("#sub-atom", "href")).searchParams.get("q") === "tea", "a search changes the links");
+  await page.close();
+});
+
 test("typing `tea ho` shows “How to make tea?” (debounced prefix search)", async () => {
   const page = await open(desktop);
   const searches = [];
@@ -490,7 +511,7 @@ test("relative URLs: works under a stage path prefix", async () => {
 test("keyboard: skip link, focus order and visible focus", async () => {
   const page = await open(desktop);
   const order = [];
-  for (let i = 0; i < 24 && order.length < 12; i++) {
+  for (let i = 0; i < 28 && order.length < 14; i++) {
     await page.keyboard.press("Tab");
     const id = await page.evaluate(() => {
       const e = document.activeElement;
@@ -498,7 +519,7 @@ test("keyboard: skip link, focus order and visible focus", async () => {
     });
     if (order[order.length - 1] !== id) order.push(id); // a date input takes one Tab per field
   }
-  eq(order, ["skip", "q", "BUTTON", "topic", "order", "limit", "from", "to", "duration", "lang", "noshorts", "A"], "tab order");
+  eq(order, ["skip", "q", "BUTTON", "topic", "order", "limit", "from", "to", "duration", "lang", "noshorts", "sub-atom", "sub-json", "A"], "tab order");
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   check(outline !== "none", "focus is visible");
   await page.close();
@@ -547,7 +568,8 @@ test("the page with its script and styles is under 30 KB gzip", async () => {
   const gz = gzipSync(html, { level: 9 }).length;
   console.log(`     page: ${html.length} bytes, ${gz} bytes gzip`);
   check(gz < 30 * 1024, `gzip size ${gz}`);
-  check(!/<script[^>]+src=|<link[^>]+href=/.test(html.toString()), "no external script or stylesheet");
+  // The one <link> is the Atom feed's autodiscovery (rel="alternate"), fetched by no browser.
+  check(!/<script[^>]+src=|<link(?![^>]+rel="alternate")[^>]+href=/.test(html.toString()), "no external script or stylesheet");
 });
 
 test("“N new videos” appears after a fetch and inserting keeps the reader’s place", async () => {

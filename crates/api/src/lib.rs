@@ -3,9 +3,11 @@
 
 mod blocks;
 mod error;
+mod feeds;
 mod filters;
 mod health;
 mod limit;
+mod list;
 mod params;
 mod respond;
 mod security;
@@ -15,21 +17,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::SecondsFormat;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
-use tubefeed_core::{ChannelId, DetailsFields, FeedReader, Thumbnails, Topic, Video, VideoId};
+use tubefeed_core::{ChannelId, FeedReader, Topic, VideoId};
 
 pub use error::ApiError;
+pub use feeds::FEED_LIMIT;
 pub use health::HEALTH_TTL;
 use health::health;
+pub use list::VideoView;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
 use respond::cached_response;
 pub use token::{
@@ -55,6 +56,9 @@ pub struct ApiSettings {
     pub search_per_second: u32,
     /// `BLOCKED_CHANNELS`: hidden besides the table's blocks.
     pub blocked_channels: Vec<ChannelId>,
+    /// `PUBLIC_BASE_URL`: where the feeds' links point (`https://videos.example.org`); by
+    /// default the host each request came to.
+    pub public_base_url: Option<String>,
 }
 
 /// Re-reads the page-token keys (from Secrets Manager when deployed).
@@ -174,9 +178,11 @@ where
         .max_age(Duration::from_secs(86_400));
     Router::new()
         .route("/", get(dashboard))
-        .route("/videos", get(list_videos::<R>))
-        .route("/search", get(search::<R>))
+        .route("/videos", get(list::list_videos::<R>))
+        .route("/search", get(list::search::<R>))
         .route("/videos/{id}", get(get_video::<R>))
+        .route("/feed.atom", get(feeds::atom_feed::<R>))
+        .route("/feed.json", get(feeds::json_feed::<R>))
         .route("/health", get(health::<R>))
         .route("/openapi.json", get(openapi))
         .fallback(fallback)
@@ -186,156 +192,6 @@ where
         .layer(axum::middleware::map_response(security::secure_headers))
         .layer(CompressionLayer::new())
         .layer(cors)
-}
-
-/// A video as the API shows it (SPEC §4).
-#[derive(Debug, Serialize)]
-pub struct VideoView {
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub published_at: String,
-    pub channel_id: String,
-    pub channel_title: String,
-    pub thumbnails: Thumbnails,
-    pub live_broadcast_content: &'static str,
-    pub url: String,
-    /// `duration_seconds`, `is_short`, counts, `language`, `live`: each absent until known.
-    #[serde(flatten)]
-    pub details: DetailsFields,
-}
-
-impl From<&Video> for VideoView {
-    fn from(v: &Video) -> Self {
-        Self {
-            id: v.id.to_string(),
-            title: v.title.clone(),
-            description: v.description.clone(),
-            published_at: v.published_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            channel_id: v.channel_id.to_string(),
-            channel_title: v.channel_title.clone(),
-            thumbnails: v.thumbnails.clone(),
-            live_broadcast_content: v.live_broadcast_content.as_str(),
-            url: v.url(),
-            details: DetailsFields::of(v.details.as_ref()),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct ListBody {
-    items: Vec<VideoView>,
-    next_page_token: Option<String>,
-}
-
-async fn list_videos<R: FeedReader>(
-    State(st): State<Arc<ApiState<R>>>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    list(&st, raw.as_deref(), &headers, false).await
-}
-
-async fn search<R: FeedReader>(
-    State(st): State<Arc<ApiState<R>>>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    list(&st, raw.as_deref(), &headers, true).await
-}
-
-async fn list<R: FeedReader>(
-    st: &ApiState<R>,
-    raw: Option<&str>,
-    headers: &HeaderMap,
-    require_q: bool,
-) -> Result<Response, ApiError> {
-    let mut req = parse_list(raw, &st.settings.topics, require_q)?;
-    let hidden = st
-        .blocks
-        .current(&st.reader)
-        .await
-        .map_err(|e| ApiError::from_store("blocked channels", e))?;
-    if req
-        .query
-        .channel_id
-        .as_ref()
-        .is_some_and(|c| hidden.contains(c))
-    {
-        req.matches_nothing = true;
-    }
-    req.query.hidden_channels = hidden.to_vec();
-    let tokens = st.codec().await;
-    let cursor = match &req.page_token {
-        Some(t) => Some(
-            tokens
-                .decode(&req.query, t)
-                .map_err(|e| ApiError::bad("page_token", e.to_string()))?,
-        ),
-        None => None,
-    };
-    // Only first pages are cached: they are what dashboards and pollers hammer.
-    let cache_key = cursor.is_none().then(|| {
-        format!(
-            "{}|{}|{}",
-            query_hash(&req.query),
-            req.query.limit,
-            blocks_key(&hidden)
-        )
-    });
-    let ttl = st.settings.first_page_ttl;
-    if let Some(k) = &cache_key {
-        if let Some((at, body)) = st.first_pages.get(k) {
-            if at.elapsed() < ttl {
-                return Ok(cached_response(
-                    headers,
-                    body.as_ref().clone(),
-                    "application/json",
-                    LIST_CACHE_CONTROL,
-                ));
-            }
-        }
-    }
-    if !req.query.terms.is_empty() && !req.matches_nothing && !st.searches.try_take() {
-        return Err(ApiError::TooManyRequests);
-    }
-    let page = if req.matches_nothing {
-        Ok(tubefeed_core::FeedPage::default())
-    } else {
-        st.reader.page(&req.query, cursor.as_ref()).await
-    };
-    let page = page.map_err(|e| {
-        ApiError::from_store(&format!("feed page for topic {}", req.query.topic), e)
-    })?;
-    let body = ListBody {
-        items: page.videos.iter().map(VideoView::from).collect(),
-        next_page_token: page.next.as_ref().map(|c| tokens.encode(&req.query, c)),
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    tracing::debug!(topic = %req.query.topic, items = body.items.len(), read_units = page.read_units, "page served");
-    if let (Some(k), false) = (cache_key, ttl.is_zero()) {
-        st.first_pages
-            .insert(k, (Instant::now(), Arc::new(bytes.clone())));
-    }
-    Ok(cached_response(
-        headers,
-        bytes,
-        "application/json",
-        LIST_CACHE_CONTROL,
-    ))
-}
-
-/// A short name of the blocked set for the first-page cache key: a block changes the key.
-fn blocks_key(hidden: &[ChannelId]) -> String {
-    let mut h = Sha256::new();
-    for c in hidden {
-        h.update(c.as_str().as_bytes());
-        h.update([0u8]);
-    }
-    h.finalize()[..9]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 async fn get_video<R: FeedReader>(

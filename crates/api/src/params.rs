@@ -46,6 +46,16 @@ pub fn parse_list(
     topics: &[Topic],
     require_q: bool,
 ) -> Result<ListRequest, ApiError> {
+    parse_list_with(raw_query, topics, require_q, DEFAULT_LIMIT)
+}
+
+/// [`parse_list`] for a route whose page size, when none is asked, is `default_limit`.
+pub(crate) fn parse_list_with(
+    raw_query: Option<&str>,
+    topics: &[Topic],
+    require_q: bool,
+    default_limit: u8,
+) -> Result<ListRequest, ApiError> {
     let [
         limit,
         page_token,
@@ -62,7 +72,7 @@ pub fn parse_list(
         lang,
     ] = known_params(raw_query)?;
     // Checked in this order, so that the first bad parameter named is always the same one.
-    let limit = parse_limit(limit)?;
+    let limit = parse_limit(limit, default_limit)?;
     let order = parse_order(order.as_deref())?;
     let published_after = after
         .map(|s| parse_time("published_after", &s))
@@ -119,9 +129,9 @@ fn known_params(raw_query: Option<&str>) -> Result<[Option<String>; LIST_PARAMS.
     Ok(vals)
 }
 
-fn parse_limit(limit: Option<String>) -> Result<u8, ApiError> {
+fn parse_limit(limit: Option<String>, default_limit: u8) -> Result<u8, ApiError> {
     match limit {
-        None => Ok(DEFAULT_LIMIT),
+        None => Ok(default_limit),
         Some(s) => match s.trim().parse::<u8>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
             _ => Err(ApiError::bad(

@@ -21,6 +21,8 @@ fn is_openapi_3_1_with_every_route() {
     assert_eq!(
         paths,
         [
+            "/feed.atom",
+            "/feed.json",
             "/health",
             "/openapi.json",
             "/search",
@@ -33,7 +35,7 @@ fn is_openapi_3_1_with_every_route() {
 #[test]
 fn list_routes_document_exactly_the_parsed_parameters() {
     let d = doc();
-    for path in ["/videos", "/search"] {
+    for path in ["/videos", "/search", "/feed.atom", "/feed.json"] {
         let params = d["paths"][path]["get"]["parameters"].as_array().unwrap();
         let mut query: Vec<&str> = params
             .iter()
@@ -49,10 +51,12 @@ fn list_routes_document_exactly_the_parsed_parameters() {
             limit["schema"]["maximum"],
             u64::from(tubefeed_api::MAX_LIMIT)
         );
-        assert_eq!(
-            limit["schema"]["default"],
-            u64::from(tubefeed_api::DEFAULT_LIMIT)
-        );
+        let default = if path.starts_with("/feed") {
+            tubefeed_api::FEED_LIMIT
+        } else {
+            tubefeed_api::DEFAULT_LIMIT
+        };
+        assert_eq!(limit["schema"]["default"], u64::from(default), "{path}");
         let q = params.iter().find(|p| p["name"] == "q").unwrap();
         assert_eq!(q["required"], path == "/search", "{path}");
         for status in ["200", "304", "400", "500"] {

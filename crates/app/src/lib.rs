@@ -33,6 +33,7 @@ impl App {
             first_page_ttl: self.config.api_first_page_cache,
             search_per_second: self.config.api_search_per_second,
             blocked_channels: self.config.blocked_channels.clone(),
+            public_base_url: self.config.public_base_url.clone(),
         };
         let state = match &self.config.page_token_secret {
             None => {

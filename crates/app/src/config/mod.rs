@@ -44,6 +44,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PAGE_TOKEN_SECRET_ID", "—"),
     ("API_CACHE_SECONDS", "5"),
     ("API_SEARCH_PER_SECOND", "5"),
+    ("PUBLIC_BASE_URL", "—"),
     ("DYNAMODB_MAX_INFLIGHT", "8"),
     ("TLS_ROOTS", "builtin"),
 ];
@@ -106,6 +107,8 @@ pub struct Config {
     pub api_first_page_cache: Duration,
     /// `API_SEARCH_PER_SECOND`: searches one API process reads per second (0: no cap).
     pub api_search_per_second: u32,
+    /// `PUBLIC_BASE_URL`: where feed links point; by default the host a request came to.
+    pub public_base_url: Option<String>,
     /// `DYNAMODB_MAX_INFLIGHT`: batch requests one upsert keeps in flight (writes and reads).
     pub store_inflight: usize,
     /// `TLS_ROOTS`: `builtin` (Mozilla's roots compiled in; the default) or `system`.
@@ -152,6 +155,7 @@ impl Config {
             page_token_secret: page_token_secret(&get)?,
             api_first_page_cache: secs(num(&get, "API_CACHE_SECONDS", 5, 0..=300)?),
             api_search_per_second: num(&get, "API_SEARCH_PER_SECOND", 5, 0..=1000)?,
+            public_base_url: public_base_url(&get)?,
             store_inflight: usize::try_from(num(
                 &get,
                 "DYNAMODB_MAX_INFLIGHT",
@@ -195,6 +199,29 @@ fn base_url(get: &Lookup) -> Result<String, ConfigError> {
             "YOUTUBE_API_BASE_URL",
             "must be an http:// or https:// URL",
         ))
+    }
+}
+
+/// An origin and an optional path prefix, nothing after: feed links append their own path
+/// and query.
+fn public_base_url(get: &Lookup) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = get.var("PUBLIC_BASE_URL") else {
+        return Ok(None);
+    };
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.contains(['?', '#', ' ', '"', '<', '>']) => {
+            Ok(Some(url.to_owned()))
+        }
+        _ => Err(ConfigError::invalid(
+            "PUBLIC_BASE_URL",
+            format!(
+                "{raw:?} is not an http(s) URL without query or fragment (https://videos.example.org)"
+            ),
+        )),
     }
 }
 
@@ -331,6 +358,29 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn public_base_url_is_an_origin_and_path_without_a_query() {
+        let url = |v: &str| cfg(&[("PUBLIC_BASE_URL", v)]).map(|c| c.public_base_url);
+        assert_eq!(
+            url("https://videos.example.org/"),
+            Ok(Some("https://videos.example.org".into()))
+        );
+        assert_eq!(
+            url("http://127.0.0.1:9000/tf"),
+            Ok(Some("http://127.0.0.1:9000/tf".into()))
+        );
+        assert_eq!(cfg(&[]).map(|c| c.public_base_url), Ok(None));
+        for bad in [
+            "videos.example.org",
+            "https://",
+            "https://x.org/?a=1",
+            "ftp://x.org",
+            "https://x.org/#f",
+        ] {
+            assert_eq!(url(bad).map_err(|e| e.var), Err("PUBLIC_BASE_URL"), "{bad}");
+        }
     }
 
     #[test]
