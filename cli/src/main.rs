@@ -70,7 +70,8 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         units: u32,
     },
-    /// Rebuild the search index of every stored video (all topics, or the ones given).
+    /// Rebuild the search index of every stored video (all topics, or the ones given), and give
+    /// each the TTL time of the retention in force (RETENTION_DAYS, topic:<days>d).
     Reindex {
         /// Topics to reindex (default: every topic in SEARCH_QUERIES).
         #[arg(long = "topic")]

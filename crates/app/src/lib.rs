@@ -205,7 +205,8 @@ impl App {
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
         )
-        .with_write_concurrency(config.store_inflight);
+        .with_write_concurrency(config.store_inflight)
+        .with_retention(config.retention.clone());
         if let Some(url) = region::dynamodb_endpoint_url() {
             store = store.with_endpoint_url(&url);
         }

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod pacific;
 pub mod quota;
 pub mod redact;
+pub mod retention;
 pub mod source;
 pub mod store;
 pub mod text;
@@ -39,6 +40,7 @@ pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};
 pub use quota::{KeyState, PoolView, ProjectReport};
+pub use retention::{MAX_RETENTION_DAYS, Retention};
 pub use source::{
     DetailsItem, DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome,
     SearchPage, SearchRequest, SourceError, VideoSource,

@@ -15,8 +15,15 @@ pub struct UpsertOutcome {
     pub new: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Already past the topic's retention: not stored (see [`crate::Retention`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub expired: usize,
     /// Write requests sent to the store (batch calls, retries of unprocessed items included).
     pub write_requests: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl UpsertOutcome {
@@ -24,6 +31,7 @@ impl UpsertOutcome {
         self.new += o.new;
         self.updated += o.updated;
         self.unchanged += o.unchanged;
+        self.expired += o.expired;
         self.write_requests += o.write_requests;
     }
 }

@@ -78,6 +78,10 @@ pub struct VideoItem {
     /// `videos.list` no longer returns the video (deleted or private).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unavailable: bool,
+    /// When the topic's retention ends for this video (epoch seconds, [`TTL_ATTR`]): DynamoDB's
+    /// TTL deletes the item some time after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 impl VideoItem {
@@ -101,6 +105,7 @@ impl VideoItem {
             updated_at: time_key(now),
             details: v.details.clone(),
             unavailable: false,
+            expires_at: None,
         }
     }
 
@@ -205,6 +210,9 @@ pub struct EntryItem {
     pub id: String,
     pub channel_id: String,
     pub ws: String,
+    /// The video's [`VideoItem::expires_at`]: TTL deletes the entries with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 #[cfg(test)]

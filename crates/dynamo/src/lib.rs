@@ -41,6 +41,9 @@ pub struct DynamoStore {
     read_milli_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The same for the batch writes of the write path (index copies included).
     write_milli_units: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// How long each topic keeps its videos: written as `expires_at` for TTL, and applied to
+    /// every read so nothing past it is served before TTL deletes it.
+    retention: std::sync::Arc<tubefeed_core::Retention>,
 }
 
 impl DynamoStore {
@@ -53,6 +56,14 @@ impl DynamoStore {
             probe_counts: feed::ProbeCache::default(),
             read_milli_units: Default::default(),
             write_milli_units: Default::default(),
+            retention: Default::default(),
+        }
+    }
+    /// This handle with `retention` (the table's data is shared with the other handles).
+    pub fn with_retention(&self, retention: tubefeed_core::Retention) -> Self {
+        Self {
+            retention: std::sync::Arc::new(retention),
+            ..self.clone()
         }
     }
     /// Read units this handle and its clones have consumed so far.

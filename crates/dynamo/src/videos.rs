@@ -221,16 +221,22 @@ impl VideoStore for DynamoStore {
         let mut entry_writes = Vec::new();
         let mut item_writes = Vec::new();
         for v in unique {
+            if self.retention.is_expired(topic, v.published_at, now) {
+                outcome.expired += 1;
+                continue;
+            }
+            let expires_at = self.expires_at(topic, v);
             let old = existing.get(v.id.as_str());
             let first_seen = match old {
                 Some(old) => {
                     // An unavailable video found again is public again: it is rewritten, and
-                    // with its index keys it is back in the lists.
+                    // with its index keys it is back in the lists. A changed retention is
+                    // written too, so re-fetched videos pick it up without a reindex.
                     let same = old.to_video().is_ok_and(|o| {
                         o.same_listing(v)
                             && details_unchanged(v.details.as_ref(), o.details.as_ref())
                     });
-                    if same && !old.unavailable {
+                    if same && !old.unavailable && old.expires_at == expires_at {
                         outcome.unchanged += 1;
                         continue;
                     }
@@ -247,8 +253,10 @@ impl VideoStore for DynamoStore {
                 }
             };
             // An unavailable video's entries were deleted: write them all again.
-            index_writes(topic, old.filter(|o| !o.unavailable), v, &mut entry_writes)?;
+            let old_entries = old.filter(|o| !o.unavailable);
+            index_writes(topic, old_entries, v, expires_at, &mut entry_writes)?;
             let mut item = VideoItem::new(topic, v, &first_seen, now);
+            item.expires_at = expires_at;
             // Search results carry no details: what videos.list said stays.
             item.details = v
                 .details
@@ -271,6 +279,7 @@ pub(crate) fn index_writes(
     topic: &Topic,
     old: Option<&VideoItem>,
     v: &Video,
+    expires_at: Option<i64>,
     writes: &mut Vec<WriteRequest>,
 ) -> Result<(), StoreError> {
     let words = index_words(&v.title, &v.description);
@@ -279,7 +288,7 @@ pub(crate) fn index_writes(
     if let Some(old) = old {
         let old_words = index_words(&old.title, &old.description);
         let same_place = old.feed_sk == sk && v.channel_id == old.channel_id.as_str();
-        if same_place && old_words == words {
+        if same_place && old_words == words && old.expires_at == expires_at {
             return Ok(());
         }
         // Delete only entries that the puts below will not overwrite: a delete and a put of
@@ -298,6 +307,7 @@ pub(crate) fn index_writes(
             id: v.id.to_string(),
             channel_id: v.channel_id.to_string(),
             ws: ws.clone(),
+            expires_at,
         };
         writes.push(put(
             serde_dynamo::to_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?
@@ -331,13 +341,23 @@ pub struct ReindexOutcome {
     pub entries: usize,
     /// Deletes sent for entries of the old whole-word index (absent ones cost a write too).
     pub legacy_deletes: usize,
+    /// Video items whose `expires_at` changed to the retention in force.
+    pub retention_updates: usize,
     pub write_requests: usize,
 }
 
 impl DynamoStore {
+    /// The TTL time of `v` under `topic`'s retention, in epoch seconds.
+    pub(crate) fn expires_at(&self, topic: &Topic, v: &Video) -> Option<i64> {
+        self.retention
+            .expires_at(topic, v.published_at)
+            .map(|t| t.timestamp())
+    }
+
     /// Rewrites the search entries of every stored video of `topic`, walking the topic's feed
     /// index newest first (no `Scan`), and deletes the entries of the whole-word index that came
-    /// before prefix search. Idempotent and resumable: run it again after an interruption.
+    /// before prefix search. Video items and entries get the retention in force as their TTL
+    /// time (`expires_at`), so a changed `RETENTION_DAYS` reaches every stored video. Idempotent and resumable: run it again after an interruption.
     /// Searches read only the prefix index, so a video is found at most once while this runs;
     /// videos it has not reached yet are not found until it does.
     pub async fn reindex(&self, topic: &Topic) -> Result<ReindexOutcome, StoreError> {
@@ -359,12 +379,21 @@ impl DynamoStore {
                 .map_err(|e| self.sdk_error("Query reindex", e))?;
             let mut writes = Vec::new();
             let mut legacy = Vec::new();
+            let mut items = Vec::new();
             for item in page.items.unwrap_or_default() {
-                let vi: VideoItem = serde_dynamo::from_item(item)
+                let mut vi: VideoItem = serde_dynamo::from_item(item)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let v = vi.to_video().map_err(StoreError::Corrupt)?;
+                let expires_at = self.expires_at(topic, &v);
                 let before = writes.len();
-                index_writes(topic, None, &v, &mut writes)?;
+                index_writes(topic, None, &v, expires_at, &mut writes)?;
+                if vi.expires_at != expires_at {
+                    // The retention in force now, for TTL (reads apply it already).
+                    vi.expires_at = expires_at;
+                    out.retention_updates += 1;
+                    items.push(put(serde_dynamo::to_item(vi.clone())
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?)?);
+                }
                 out.videos += 1;
                 out.entries += writes.len() - before;
                 for w in legacy_words(&v.title, &v.description) {
@@ -373,6 +402,7 @@ impl DynamoStore {
             }
             // New entries first: a video is never missing from both indexes at once.
             out.write_requests += self.batch_write(writes).await?;
+            out.write_requests += self.batch_write(items).await?;
             out.legacy_deletes += legacy.len();
             out.write_requests += self.batch_write(legacy).await?;
             match page.last_evaluated_key {

@@ -10,11 +10,11 @@ mod parse;
 use std::time::Duration;
 
 use tubefeed_core::{
-    ApiKey, ChannelId, EnrichSettings, FetchSettings, MAX_BLOCKED_CHANNELS, Topic,
+    ApiKey, ChannelId, EnrichSettings, FetchSettings, MAX_BLOCKED_CHANNELS, Retention, Topic,
 };
 use tubefeed_youtube::TlsRoots;
 
-use parse::{Lookup, num, parse_keys, parse_schedule, parse_topics};
+use parse::{Lookup, TopicSpec, num, parse_keys, parse_schedule, parse_topics, retention_days};
 
 pub use parse::{MAX_TOPIC_WEIGHT, parse_schedule as schedule_of};
 
@@ -26,6 +26,7 @@ pub const DEFAULT_TOPICS: &str = "cricket";
 pub const VARIABLES: &[(&str, &str)] = &[
     ("TABLE_NAME", DEFAULT_TABLE),
     ("SEARCH_QUERIES", DEFAULT_TOPICS),
+    ("RETENTION_DAYS", "—"),
     ("YOUTUBE_API_BASE_URL", tubefeed_youtube::DEFAULT_BASE_URL),
     ("YOUTUBE_API_KEYS", "—"),
     ("YOUTUBE_API_KEYS_SECRET_ID", "—"),
@@ -87,6 +88,8 @@ pub struct Config {
     pub topics: Vec<Topic>,
     /// The same topics with their polling weights (`cricket:3` → 3; 1 when not given).
     pub topic_weights: Vec<(Topic, u32)>,
+    /// `RETENTION_DAYS` and each topic's `:<days>d`: how long videos are kept and served.
+    pub retention: Retention,
     pub youtube_base_url: String,
     pub keys: KeySource,
     /// `YOUTUBE_DAILY_CALLS_PER_KEY`: a project's search.list bucket when its keys do not say.
@@ -139,11 +142,12 @@ impl Config {
     /// Parses from any lookup, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = Lookup::new(get);
-        let topic_weights = parse_topics(&get)?;
+        let specs = parse_topics(&get)?;
         Ok(Self {
             table_name: table_name(&get)?,
-            topics: topic_weights.iter().map(|(t, _)| t.clone()).collect(),
-            topic_weights,
+            topics: specs.iter().map(|s| s.topic.clone()).collect(),
+            topic_weights: specs.iter().map(|s| (s.topic.clone(), s.weight)).collect(),
+            retention: retention(&get, &specs)?,
             youtube_base_url: base_url(&get)?,
             keys: key_source(&get)?,
             daily_calls_per_key: num(&get, "YOUTUBE_DAILY_CALLS_PER_KEY", 100, 1..=1_000_000)?,
@@ -200,6 +204,17 @@ fn base_url(get: &Lookup) -> Result<String, ConfigError> {
             "must be an http:// or https:// URL",
         ))
     }
+}
+
+fn retention(get: &Lookup, specs: &[TopicSpec]) -> Result<Retention, ConfigError> {
+    let default = get
+        .var("RETENTION_DAYS")
+        .map(|d| retention_days(&d).map_err(|e| ConfigError::invalid("RETENTION_DAYS", e)))
+        .transpose()?;
+    let per_topic = specs
+        .iter()
+        .filter_map(|s| s.retention_days.map(|d| (s.topic.clone(), d)));
+    Ok(Retention::new(default, per_topic))
 }
 
 /// An origin and an optional path prefix, nothing after: feed links append their own path
@@ -358,6 +373,43 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn retention_is_global_with_a_days_suffix_per_topic() {
+        let c = cfg(&[
+            ("SEARCH_QUERIES", "cricket:3:30d,chess:7d,re:zero,tennis:2"),
+            ("RETENTION_DAYS", "90"),
+        ])
+        .unwrap();
+        let days = |t: &str| c.retention.days(&Topic::parse(t).unwrap());
+        assert_eq!(
+            (
+                days("cricket"),
+                days("chess"),
+                days("re:zero"),
+                days("tennis")
+            ),
+            (Some(30), Some(7), Some(90), Some(90))
+        );
+        assert_eq!(
+            c.topic_weights
+                .iter()
+                .map(|(t, w)| (t.as_str(), *w))
+                .collect::<Vec<_>>(),
+            [("cricket", 3), ("chess", 1), ("re:zero", 1), ("tennis", 2)]
+        );
+        assert!(cfg(&[]).unwrap().retention.is_forever());
+        for (var, value) in [
+            ("RETENTION_DAYS", "0"),
+            ("RETENTION_DAYS", "30d"),
+            ("RETENTION_DAYS", "36501"),
+            ("SEARCH_QUERIES", "cricket:0d"),
+            ("SEARCH_QUERIES", "cricket:3:30x"),
+        ] {
+            let e = cfg(&[(var, value)]).err();
+            assert_eq!(e.as_ref().map(|e| e.var), Some(var), "{var}={value}: {e:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::ops::RangeInclusive;
 
 use tubefeed_core::key_source::validate_key;
-use tubefeed_core::{ApiKey, KeySourceError, ProjectName, Topic};
+use tubefeed_core::{ApiKey, KeySourceError, MAX_RETENTION_DAYS, ProjectName, Topic};
 
 use super::{ConfigError, DEFAULT_TOPICS};
 
@@ -79,11 +79,21 @@ pub fn parse_schedule(raw: &str) -> Option<chrono::Duration> {
     (d <= chrono::Duration::days(1)).then_some(d)
 }
 
-/// `SEARCH_QUERIES`: `cricket:3,chess`, comma-separated topics, each with an optional `:weight`
-/// (a whole number 1..=100). A colon followed by a letter is part of the topic (`re:zero`); one
-/// followed by a digit starts a weight, and a weight that is not a number (`cricket:3x`) is a
-/// mistake, as is a variable set to nothing. Duplicates are dropped, the first one kept.
-pub fn parse_topics(get: &Lookup) -> Result<Vec<(Topic, u32)>, ConfigError> {
+/// A followed topic as `SEARCH_QUERIES` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub topic: Topic,
+    pub weight: u32,
+    /// `:30d`: this topic's retention, over `RETENTION_DAYS`.
+    pub retention_days: Option<u32>,
+}
+
+/// `SEARCH_QUERIES`: `cricket:3:30d,chess`, comma-separated topics, each with an optional
+/// `:weight` (a whole number 1..=100) and an optional `:<days>d` retention. A colon followed by
+/// a letter is part of the topic (`re:zero`); one followed by a digit starts a weight or a
+/// retention, and one that is neither (`cricket:3x`) is a mistake, as is a variable set to
+/// nothing. Duplicates are dropped, the first one kept.
+pub fn parse_topics(get: &Lookup) -> Result<Vec<TopicSpec>, ConfigError> {
     let bad = |reason: String| ConfigError::invalid("SEARCH_QUERIES", reason);
     let raw = match get.raw("SEARCH_QUERIES") {
         None => DEFAULT_TOPICS.to_owned(),
@@ -94,20 +104,48 @@ pub fn parse_topics(get: &Lookup) -> Result<Vec<(Topic, u32)>, ConfigError> {
         }
         Some(v) => v,
     };
-    let mut out: Vec<(Topic, u32)> = Vec::new();
+    let mut out: Vec<TopicSpec> = Vec::new();
     for part in raw.split(',') {
-        let (name, weight) = match part.trim().rsplit_once(':') {
-            Some((name, w)) if w.trim().starts_with(|c: char| c.is_ascii_digit()) => {
-                (name, weight_of(name, w.trim()).map_err(bad)?)
-            }
-            _ => (part, 1),
+        let (rest, retention_days) = match suffix(part.trim()) {
+            Some((name, d)) if d.ends_with('d') => (name, Some(days_of(name, d).map_err(bad)?)),
+            _ => (part.trim(), None),
+        };
+        let (name, weight) = match suffix(rest) {
+            Some((name, w)) => (name, weight_of(name, w).map_err(bad)?),
+            None => (rest, 1),
         };
         let topic = Topic::parse(name).map_err(|e| bad(format!("{e} (in {:?})", part.trim())))?;
-        if !out.iter().any(|(t, _)| *t == topic) {
-            out.push((topic, weight));
+        if !out.iter().any(|s| s.topic == topic) {
+            out.push(TopicSpec {
+                topic,
+                weight,
+                retention_days,
+            });
         }
     }
     Ok(out)
+}
+
+/// The part after the last colon, when it starts with a digit (a weight or a retention).
+fn suffix(s: &str) -> Option<(&str, &str)> {
+    s.rsplit_once(':')
+        .map(|(name, v)| (name, v.trim()))
+        .filter(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+fn days_of(name: &str, d: &str) -> Result<u32, String> {
+    retention_days(d.trim_end_matches('d'))
+        .map_err(|e| format!("retention of {:?} {e}, got {d:?}", name.trim()))
+}
+
+/// `RETENTION_DAYS` and a topic's `:<days>d`: whole days, 1 to a hundred years.
+pub fn retention_days(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=MAX_RETENTION_DAYS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "must be a whole number of days from 1 to {MAX_RETENTION_DAYS}"
+        )),
+    }
 }
 
 fn weight_of(name: &str, w: &str) -> Result<u32, String> {

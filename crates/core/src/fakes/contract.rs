@@ -196,3 +196,115 @@ async fn search<S: FeedReader>(s: &S, topic: &Topic) {
         );
     }
 }
+
+/// Videos past their topic's retention are neither stored nor served — in lists of either
+/// order, searches and single reads — and a walk begun before they expired ends (newest
+/// first) or goes on from the cut-off (oldest first) instead of failing. `keep` and `expire`
+/// are two handles on the same data: one keeps everything, one keeps `topic` for `days`.
+pub async fn retention<S: VideoStore + FeedReader>(keep: &S, expire: &S, topic: &Topic, days: u32) {
+    let now = Utc::now();
+    let cut = now - chrono::Duration::days(i64::from(days));
+    let hours = |h: i64| chrono::Duration::hours(h);
+    let fresh: Vec<Video> = (0..4)
+        .map(|i| {
+            video(
+                30 + i,
+                &format!("Kept wicket {i}"),
+                cut + hours(i64::from(i) + 1),
+            )
+        })
+        .collect();
+    let aged: Vec<Video> = (0..3)
+        .map(|i| {
+            video(
+                40 + i,
+                &format!("Aged wicket {i}"),
+                cut - hours(i64::from(i) + 1),
+            )
+        })
+        .collect();
+    // Stored while nothing expired (or before TTL got to them).
+    keep.upsert(topic, &[fresh.clone(), aged.clone()].concat(), now)
+        .await
+        .expect("upsert");
+    let late = video(50, "Late wicket", cut - hours(5));
+    let o = expire.upsert(topic, &[late], now).await.expect("upsert");
+    assert_eq!(
+        (o.new, o.expired),
+        (0, 1),
+        "a video already expired is not stored"
+    );
+    let titles = |vs: &[Video]| vs.iter().map(|v| v.title.clone()).collect::<Vec<_>>();
+    let newest_first: Vec<String> = titles(&fresh).into_iter().rev().collect();
+    for (terms, order) in [("", Order::Desc), ("", Order::Asc), ("wicket", Order::Desc)] {
+        let mut got = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = expire
+                .page(&query(topic, terms, order, 2), cursor.as_ref())
+                .await
+                .expect("page");
+            got.extend(titles(&page.videos));
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let mut want = newest_first.clone();
+        if order == Order::Asc {
+            want.reverse();
+        }
+        assert_eq!(
+            got, want,
+            "q={terms:?} {order:?}: only what is within retention"
+        );
+    }
+    assert!(
+        expire.video(&aged[0].id).await.expect("video").is_none(),
+        "a single read"
+    );
+    assert!(keep.video(&aged[0].id).await.expect("video").is_some());
+    assert!(expire.video(&fresh[0].id).await.expect("video").is_some());
+    expired_places(keep, expire, topic, &fresh, &aged).await;
+}
+
+/// A walk begun before its place expired: newest first it is over, oldest first it goes on
+/// from the cut-off.
+async fn expired_places<S: FeedReader>(
+    keep: &S,
+    expire: &S,
+    topic: &Topic,
+    fresh: &[Video],
+    aged: &[Video],
+) {
+    let titles = |vs: &[Video]| vs.iter().map(|v| v.title.clone()).collect::<Vec<_>>();
+    for terms in ["", "wicket"] {
+        let desc = keep
+            .page(&query(topic, terms, Order::Desc, 5), None)
+            .await
+            .expect("page");
+        assert_eq!(desc.videos.last().map(|v| &v.id), Some(&aged[0].id));
+        let rest = expire
+            .page(&query(topic, terms, Order::Desc, 5), desc.next.as_ref())
+            .await
+            .expect("a walk whose place expired");
+        assert!(
+            rest.videos.is_empty() && rest.next.is_none(),
+            "q={terms:?}: it ends"
+        );
+    }
+    let asc = keep
+        .page(&query(topic, "", Order::Asc, 1), None)
+        .await
+        .expect("page");
+    assert_eq!(asc.videos[0].id, aged[2].id);
+    let rest = expire
+        .page(&query(topic, "", Order::Asc, 50), asc.next.as_ref())
+        .await
+        .expect("an oldest-first walk whose place expired");
+    assert_eq!(
+        titles(&rest.videos),
+        titles(fresh),
+        "it goes on from the cut-off"
+    );
+}

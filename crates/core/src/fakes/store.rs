@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::details::details_unchanged;
 use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
+use crate::retention::Retention;
 use crate::store::{
     BlockedChannel, ChannelBlocks, DetailsResult, DetailsStore, FetchState, FetchStateStore,
     LeaseOutcome, LeaseOwner, PendingDetails, RecordOutcome, StoreError, UpsertOutcome, VideoStore,
@@ -36,9 +37,25 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct MemStore {
     inner: Arc<Mutex<Inner>>,
+    /// Per handle, as each DynamoDB handle has its own: two handles may judge the same data
+    /// by different settings (a changed `RETENTION_DAYS` meeting stored videos).
+    retention: Arc<Retention>,
 }
 
 impl MemStore {
+    /// Applies `retention` as the DynamoDB adapter does: expired videos are neither stored nor
+    /// served (reads judge by the wall clock, as TTL does).
+    pub fn with_retention(&self, retention: Retention) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            retention: Arc::new(retention),
+        }
+    }
+
+    fn expired(&self, topic: &Topic, v: &Video) -> bool {
+        self.retention.is_expired(topic, v.published_at, Utc::now())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -92,6 +109,10 @@ impl VideoStore for MemStore {
         let mut out = UpsertOutcome::default();
         let mut inner = self.lock();
         for v in videos {
+            if self.retention.is_expired(topic, v.published_at, now) {
+                out.expired += 1;
+                continue;
+            }
             let key = (topic.clone(), v.id.clone());
             match inner.videos.get(&key).cloned() {
                 None => {
@@ -343,7 +364,7 @@ impl FeedReader for MemStore {
             };
             let detail =
                 q.filter.admits(v.details.as_ref()) && !q.hidden_channels.contains(&v.channel_id);
-            if in_window && channel && words && detail && after {
+            if in_window && channel && words && detail && after && !self.expired(&q.topic, &v) {
                 picked.push(v);
             }
             if picked.len() > usize::from(q.limit) {
@@ -363,10 +384,15 @@ impl FeedReader for MemStore {
 
     async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
         let inner = self.lock();
+        let now = Utc::now();
         Ok(inner
             .videos
             .iter()
-            .find(|(key, _)| key.1 == *id && !inner.unavailable.contains(key))
+            .find(|(key, v)| {
+                key.1 == *id
+                    && !inner.unavailable.contains(key)
+                    && !self.retention.is_expired(&key.0, v.published_at, now)
+            })
             .map(|(_, v)| v.clone()))
     }
 

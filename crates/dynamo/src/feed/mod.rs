@@ -22,6 +22,7 @@
 //! and a token to go on, rather than reading on — and then fetches at most `limit` videos.
 
 mod list;
+mod retention;
 mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -109,38 +110,44 @@ impl DynamoStore {
 impl FeedReader for DynamoStore {
     #[instrument(skip(self, start), fields(table = %self.table, topic = %q.topic, terms = q.terms.len()))]
     async fn page(&self, q: &FeedQuery, start: Option<&Cursor>) -> Result<FeedPage, StoreError> {
+        let Some((q, start)) = retention::within(&self.retention, q, start) else {
+            return Ok(FeedPage::default());
+        };
         if q.terms.is_empty() {
-            self.feed_page(q, start).await
+            self.feed_page(&q, start).await
         } else {
-            self.search_page(q, start).await
+            self.search_page(&q, start).await
         }
     }
 
     #[instrument(skip(self), fields(table = %self.table))]
     async fn video(&self, id: &VideoId) -> Result<Option<Video>, StoreError> {
+        // A video is stored once per topic; with a retention, one topic's copy may have
+        // expired while another's has not.
+        let limit = if self.retention.is_forever() { 1 } else { 100 };
         let out = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(video_pk(id)))
-            .limit(1)
+            .limit(limit)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(|e| self.sdk_error("Query video", e))?;
         self.counted(units(out.consumed_capacity()));
-        match out.items.unwrap_or_default().into_iter().next() {
-            Some(item) => {
-                let vi: VideoItem = serde_dynamo::from_item(item)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                if vi.unavailable {
-                    return Ok(None);
-                }
-                vi.to_video().map(Some).map_err(StoreError::Corrupt)
+        for item in out.items.unwrap_or_default() {
+            let vi: VideoItem =
+                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if vi.unavailable {
+                return Ok(None);
             }
-            None => Ok(None),
+            if retention::admits(&self.retention, &vi) {
+                return vi.to_video().map(Some).map_err(StoreError::Corrupt);
+            }
         }
+        Ok(None)
     }
 
     async fn hidden_channels(&self) -> Result<Vec<tubefeed_core::ChannelId>, StoreError> {
