@@ -102,6 +102,8 @@ struct ImportSummary {
     new: usize,
     updated: usize,
     unchanged: usize,
+    /// Past their topic's retention: not stored.
+    expired: usize,
     bad_lines: usize,
     write_requests: usize,
     /// Set when `--strict` stopped at a bad line: the line number.
@@ -114,6 +116,7 @@ impl ImportSummary {
         self.new += o.new;
         self.updated += o.updated;
         self.unchanged += o.unchanged;
+        self.expired += o.expired;
         self.write_requests += o.write_requests;
     }
 }
