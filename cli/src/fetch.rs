@@ -6,7 +6,14 @@ use crate::error::CliError;
 
 pub async fn run(app: &App) -> Result<(), CliError> {
     let fetcher = app.fetcher()?;
-    let summary = tubefeed_app::run_cycle(&fetcher, &app.config, &app.config.topic_weights).await;
+    let events = app.event_sink();
+    let summary = tubefeed_app::run_cycle(
+        &fetcher,
+        &app.config,
+        &app.config.topic_weights,
+        events.as_ref(),
+    )
+    .await;
     let line = serde_json::to_string(&summary)
         .map_err(|e| CliError::failed(format!("could not print the summary: {e}")))?;
     println!("{line}");

@@ -122,8 +122,10 @@ impl ImportSummary {
 }
 
 /// An import in progress: what was read and not yet stored, and the counts so far.
-struct Importer<'a> {
-    app: &'a App,
+struct Importer {
+    /// The table without new-video events: an import restores or copies videos, it does not
+    /// discover them.
+    store: tubefeed_dynamo::DynamoStore,
     default_topic: Option<Topic>,
     strict: bool,
     pending: BTreeMap<Topic, Vec<Video>>,
@@ -138,8 +140,8 @@ enum Next {
     Stop,
 }
 
-impl<'a> Importer<'a> {
-    fn new(app: &'a App, default_topic: Option<Topic>, strict: bool) -> Self {
+impl Importer {
+    fn new(app: &App, default_topic: Option<Topic>, strict: bool) -> Self {
         // A spinner with counts on a terminal; nothing when stderr is a pipe or a file.
         let progress = indicatif::ProgressBar::new_spinner();
         progress.set_style(
@@ -149,7 +151,7 @@ impl<'a> Importer<'a> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         Self {
-            app,
+            store: app.store.with_events(false),
             default_topic,
             strict,
             pending: BTreeMap::new(),
@@ -210,7 +212,6 @@ impl<'a> Importer<'a> {
     async fn flush(&mut self) -> Result<(), String> {
         for (topic, videos) in std::mem::take(&mut self.pending) {
             let o = self
-                .app
                 .store
                 .upsert(&topic, &videos, Utc::now())
                 .await

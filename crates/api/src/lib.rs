@@ -30,12 +30,12 @@ pub use error::ApiError;
 pub use feeds::FEED_LIMIT;
 pub use health::HEALTH_TTL;
 use health::health;
-pub use list::VideoView;
 pub use params::{DEFAULT_LIMIT, LIST_PARAMS, MAX_LIMIT, parse_list};
 use respond::cached_response;
 pub use token::{
     KeySet, KeySetError, LEGACY_KEY_ID, MIN_KEY_BYTES, TokenCodec, TokenError, TokenKey, query_hash,
 };
+pub use tubefeed_core::VideoView;
 
 /// The dashboard served at `/`: one static page that uses the API from the browser.
 pub const DASHBOARD_HTML: &str = include_str!("../dashboard.html");

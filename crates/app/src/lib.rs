@@ -206,7 +206,8 @@ impl App {
             config.table_name.clone(),
         )
         .with_write_concurrency(config.store_inflight)
-        .with_retention(config.retention.clone());
+        .with_retention(config.retention.clone())
+        .with_events(config.event_bus.is_some());
         if let Some(url) = region::dynamodb_endpoint_url() {
             store = store.with_endpoint_url(&url);
         }
@@ -242,6 +243,15 @@ impl App {
     }
 
     /// The fetcher, for processes that fetch. Fails when no key source is configured.
+    /// Where new-video events go, when `EVENT_BUS_NAME` is set.
+    pub fn event_sink(&self) -> Option<tubefeed_eventbridge::EventBridgeSink> {
+        let client = aws_sdk_eventbridge::Client::new(&self.sdk);
+        self.config
+            .event_bus
+            .as_ref()
+            .map(|bus| tubefeed_eventbridge::EventBridgeSink::new(client, bus))
+    }
+
     pub fn fetcher(&self) -> Result<AppFetcher, StartupError> {
         let keys = self.key_ring()?;
         let source = YouTubeClient::new(ClientSettings {
@@ -290,14 +300,29 @@ pub async fn run_cycle(
     fetcher: &AppFetcher,
     config: &Config,
     topics: &[(tubefeed_core::Topic, u32)],
+    events: Option<&tubefeed_eventbridge::EventBridgeSink>,
 ) -> CycleSummary {
     let mut summary = fetcher.run_weighted(topics, chrono::Utc::now()).await;
     if config.details.units_per_run > 0 {
         let e = enricher(fetcher, config.details, &config.blocked_channels);
         summary.details = Some(e.run(chrono::Utc::now()).await);
     }
+    // Last: the videos go out with the details this run found. A failure leaves the outbox
+    // for the next run and does not fail this one.
+    if let Some(sink) = events {
+        let announcer = tubefeed_core::Announcer {
+            outbox: &fetcher.videos,
+            sink,
+            max_rows: MAX_EVENTS_PER_RUN,
+        };
+        summary.events = Some(announcer.run().await);
+    }
     summary
 }
+
+/// Outbox rows one run publishes at most: more than a busy day's new videos, so a backlog
+/// after an outage clears in a few runs without making one run long.
+pub const MAX_EVENTS_PER_RUN: usize = 5_000;
 
 /// The details step over the fetcher's own client, table and key ring.
 pub fn enricher<'a>(

@@ -8,6 +8,7 @@
 pub mod budget;
 pub mod details;
 pub mod enrich;
+pub mod events;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod feed;
@@ -24,6 +25,7 @@ pub mod store;
 pub mod text;
 pub mod units;
 pub mod video;
+pub mod view;
 
 pub use budget::{Bank, BudgetPolicy, BudgetReport, PollPrice, RunBudget};
 pub use details::{
@@ -31,6 +33,7 @@ pub use details::{
     details_unchanged,
 };
 pub use enrich::{DetailsStop, DetailsSummary, EnrichSettings, Enricher};
+pub use events::{Announcer, EventOutbox, EventSink, EventsSummary, OutboxRow, SinkError};
 pub use feed::{
     Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order, ShortsFilter,
     VideoFilter,
@@ -55,6 +58,7 @@ pub use video::{
     ChannelId, ChannelIdError, LiveBroadcast, Thumbnail, Thumbnails, Topic, TopicError, Video,
     VideoId, VideoIdError,
 };
+pub use view::VideoView;
 
 /// An error with its causes, `outer: cause: root`, each cause once ("error sending request"
 /// alone hides e.g. an unknown certificate issuer). A cause whose text the chain already holds

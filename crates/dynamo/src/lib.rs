@@ -8,6 +8,7 @@ mod error;
 mod feed;
 pub mod items;
 pub mod keys;
+mod outbox;
 mod requests;
 mod state;
 pub mod table;
@@ -44,6 +45,8 @@ pub struct DynamoStore {
     /// How long each topic keeps its videos: written as `expires_at` for TTL, and applied to
     /// every read so nothing past it is served before TTL deletes it.
     retention: std::sync::Arc<tubefeed_core::Retention>,
+    /// Whether upserts write outbox rows for new videos (`EVENT_BUS_NAME` set).
+    events: bool,
 }
 
 impl DynamoStore {
@@ -57,6 +60,14 @@ impl DynamoStore {
             read_milli_units: Default::default(),
             write_milli_units: Default::default(),
             retention: Default::default(),
+            events: false,
+        }
+    }
+    /// This handle announcing new videos through the outbox (or not: an import does not).
+    pub fn with_events(&self, on: bool) -> Self {
+        Self {
+            events: on,
+            ..self.clone()
         }
     }
     /// This handle with `retention` (the table's data is shared with the other handles).

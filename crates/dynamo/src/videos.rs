@@ -22,6 +22,7 @@ use crate::items::{
     EntryItem, PK, SK, VideoItem, feed_sk, index_keys, legacy_word_pk, prefix_pk, time_key,
     topic_sk, video_pk, word_string,
 };
+use crate::outbox::outbox_item;
 use crate::requests::{delete, put};
 use tubefeed_core::text::index_words;
 
@@ -248,6 +249,10 @@ impl VideoStore for DynamoStore {
                     // Queued for videos.list, unless it came with details (an import).
                     if v.details.is_none() {
                         entry_writes.push(put(queue_item(&now_key, &v.id, topic, &v.channel_id))?);
+                    }
+                    // Before the item, like the queue entry: a stored video has its row.
+                    if self.events {
+                        entry_writes.push(put(outbox_item(&now_key, now, &v.id, topic))?);
                     }
                     now_key.clone()
                 }

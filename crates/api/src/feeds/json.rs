@@ -4,11 +4,11 @@
 
 use chrono::SecondsFormat;
 use serde::Serialize;
-use tubefeed_core::Video;
+use tubefeed_core::{Video, VideoView};
 
 use super::{Links, channel_url, clean, thumbnail, title, updated};
 use crate::ApiError;
-use crate::list::{Listing, VideoView};
+use crate::list::Listing;
 
 const VERSION: &str = "https://jsonfeed.org/version/1.1";
 

@@ -41,6 +41,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("DETAILS_DAILY_UNITS", "10000"),
     ("DETAILS_MAX_WAIT_SECONDS", "600"),
     ("BLOCKED_CHANNELS", "—"),
+    ("EVENT_BUS_NAME", "—"),
     ("PAGE_TOKEN_SECRET", "—"),
     ("PAGE_TOKEN_SECRET_ID", "—"),
     ("API_CACHE_SECONDS", "5"),
@@ -104,6 +105,8 @@ pub struct Config {
     pub details: EnrichSettings,
     /// `BLOCKED_CHANNELS`: channel ids hidden from every answer, besides the table's blocks.
     pub blocked_channels: Vec<ChannelId>,
+    /// `EVENT_BUS_NAME`: where new-video events go (`default`, a name or an ARN); unset: none.
+    pub event_bus: Option<String>,
     /// Required by the API, unused by the fetcher.
     pub page_token_secret: Option<PageTokenSecret>,
     /// How long the API may serve a first page from the warm process.
@@ -156,6 +159,7 @@ impl Config {
             fetch: fetch_settings(&get)?,
             details: details_settings(&get)?,
             blocked_channels: blocked_channels(&get)?,
+            event_bus: event_bus(&get)?,
             page_token_secret: page_token_secret(&get)?,
             api_first_page_cache: secs(num(&get, "API_CACHE_SECONDS", 5, 0..=300)?),
             api_search_per_second: num(&get, "API_SEARCH_PER_SECOND", 5, 0..=1000)?,
@@ -202,6 +206,31 @@ fn base_url(get: &Lookup) -> Result<String, ConfigError> {
         Err(ConfigError::invalid(
             "YOUTUBE_API_BASE_URL",
             "must be an http:// or https:// URL",
+        ))
+    }
+}
+
+/// A bus name (1–256 of `.-_/` and alphanumerics, as EventBridge allows) or a bus ARN.
+fn event_bus(get: &Lookup) -> Result<Option<String>, ConfigError> {
+    let Some(bus) = get.var("EVENT_BUS_NAME") else {
+        return Ok(None);
+    };
+    let bus = bus.trim().to_owned();
+    let name_ok = |s: &str| {
+        (1..=256).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+    };
+    let ok = match bus.strip_prefix("arn:") {
+        Some(rest) => rest.contains(":event-bus/"),
+        None => name_ok(&bus),
+    };
+    if ok {
+        Ok(Some(bus))
+    } else {
+        Err(ConfigError::invalid(
+            "EVENT_BUS_NAME",
+            format!("{bus:?} is neither a bus name (`default`, `tubefeed-events`) nor a bus ARN"),
         ))
     }
 }
@@ -409,6 +438,18 @@ mod tests {
         ] {
             let e = cfg(&[(var, value)]).err();
             assert_eq!(e.as_ref().map(|e| e.var), Some(var), "{var}={value}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn event_bus_is_a_name_or_an_arn() {
+        let bus = |v: &str| cfg(&[("EVENT_BUS_NAME", v)]).map(|c| c.event_bus);
+        assert_eq!(bus("default"), Ok(Some("default".into())));
+        let arn = "arn:aws:events:eu-west-1:123456789012:event-bus/tubefeed";
+        assert_eq!(bus(arn), Ok(Some(arn.into())));
+        assert_eq!(cfg(&[]).map(|c| c.event_bus), Ok(None));
+        for bad in ["my bus", "arn:aws:sqs:eu-west-1:1:q", "bus?x"] {
+            assert_eq!(bus(bad).map_err(|e| e.var), Err("EVENT_BUS_NAME"), "{bad}");
         }
     }
 

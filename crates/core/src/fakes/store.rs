@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::details::details_unchanged;
+use crate::events::{EventOutbox, OutboxRow};
 use crate::feed::{Cursor, FeedPage, FeedQuery, FeedReader, KeyPoolCounts, KeyPoolReader, Order};
 use crate::retention::Retention;
 use crate::store::{
@@ -31,6 +32,9 @@ struct Inner {
     blocks: BTreeMap<ChannelId, BlockedChannel>,
     leases: HashMap<Topic, (LeaseOwner, DateTime<Utc>)>,
     key_pool: KeyPoolCounts,
+    /// New-video announcements not yet published, by position.
+    outbox: BTreeMap<String, (Topic, VideoId)>,
+    outbox_seq: u64,
 }
 
 /// Cheap to clone: clones share the data, as clones of the DynamoDB adapter share the table.
@@ -40,6 +44,8 @@ pub struct MemStore {
     /// Per handle, as each DynamoDB handle has its own: two handles may judge the same data
     /// by different settings (a changed `RETENTION_DAYS` meeting stored videos).
     retention: Arc<Retention>,
+    /// Whether upserts write outbox rows (EVENT_BUS_NAME set), per handle.
+    events: bool,
 }
 
 impl MemStore {
@@ -49,6 +55,15 @@ impl MemStore {
         Self {
             inner: Arc::clone(&self.inner),
             retention: Arc::new(retention),
+            events: self.events,
+        }
+    }
+
+    /// This handle with new videos announced through the outbox (or not).
+    pub fn with_events(&self, on: bool) -> Self {
+        Self {
+            events: on,
+            ..self.clone()
         }
     }
 
@@ -120,6 +135,11 @@ impl VideoStore for MemStore {
                     inner.first_stored.insert(key, now);
                     if v.details.is_none() {
                         inner.enqueue(topic, &v.id, now);
+                    }
+                    if self.events {
+                        inner.outbox_seq += 1;
+                        let position = format!("{:012}", inner.outbox_seq);
+                        inner.outbox.insert(position, (topic.clone(), v.id.clone()));
                     }
                     out.new += 1;
                 }
@@ -412,5 +432,47 @@ impl FeedReader for MemStore {
 impl KeyPoolReader for MemStore {
     async fn key_pool(&self, _now: DateTime<Utc>) -> Result<KeyPoolCounts, StoreError> {
         Ok(self.lock().key_pool.clone())
+    }
+}
+
+impl MemStore {
+    /// Rows waiting in the outbox.
+    pub fn outbox_len(&self) -> usize {
+        self.lock().outbox.len()
+    }
+}
+
+impl EventOutbox for MemStore {
+    async fn pending_events(&self, max: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let inner = self.lock();
+        let now = Utc::now();
+        Ok(inner
+            .outbox
+            .iter()
+            .take(max)
+            .map(|(position, (topic, id))| {
+                let key = (topic.clone(), id.clone());
+                let video = inner
+                    .videos
+                    .get(&key)
+                    .filter(|_| !inner.unavailable.contains(&key))
+                    .filter(|v| !self.retention.is_expired(topic, v.published_at, now))
+                    .cloned();
+                OutboxRow {
+                    position: position.clone(),
+                    topic: topic.clone(),
+                    id: id.clone(),
+                    video,
+                }
+            })
+            .collect())
+    }
+
+    async fn clear_events(&self, rows: &[OutboxRow]) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        for r in rows {
+            inner.outbox.remove(&r.position);
+        }
+        Ok(())
     }
 }

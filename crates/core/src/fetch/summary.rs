@@ -95,6 +95,10 @@ pub struct CycleSummary {
     /// failure leaves the videos queued and does not make the run fail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<crate::enrich::DetailsSummary>,
+    /// What the run announced as new-video events (absent when events are off); a publishing
+    /// failure leaves the rows for the next run and does not make the run fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<crate::events::EventsSummary>,
 }
 
 impl CycleSummary {
@@ -110,6 +114,7 @@ impl CycleSummary {
             topics,
             budget,
             details: None,
+            events: None,
         }
     }
 }
