@@ -176,7 +176,7 @@ fn the_api_cannot_read_youtube_keys_nor_write_the_table() {
 }
 
 #[test]
-fn the_fetcher_writes_only_its_table_and_reads_only_the_keys_secret() {
+fn the_fetcher_writes_only_its_table_reads_only_the_keys_secret_and_publishes_only_to_its_bus() {
     let mut saw_table_write = false;
     for (actions, resources) in statements("FetchVideosFunction") {
         for a in &actions {
@@ -198,6 +198,15 @@ fn the_fetcher_writes_only_its_table_and_reads_only_the_keys_secret() {
             } else if a.starts_with("secretsmanager:") {
                 assert_eq!(a, "secretsmanager:GetSecretValue");
                 assert_eq!(resources, ["Ref:YouTubeKeysSecret"]);
+            } else if a.starts_with("events:") {
+                assert_eq!(a, "events:PutEvents");
+                assert_eq!(
+                    resources,
+                    [
+                        "Sub:arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"
+                    ],
+                    "only the configured bus"
+                );
             } else {
                 assert_eq!(a, "sqs:SendMessage", "unexpected action {a}");
                 assert_eq!(resources, ["GetAtt:FetchDeadLetterQueue.Arn"]);
