@@ -64,6 +64,13 @@ def main():
         summary.append((f"read units per feed page — {n} videos", r["feed page RU"], "limit 20"))
         summary.append((f"read units per 1-word search page — {n} videos", r["search 1 word RU"], "limit 20"))
         summary.append((f"read units per 2-word search page — {n} videos", r["search 2 words RU"], "limit 20"))
+    for r in find(data, "API: in-process handler"):
+        summary.append((f'handler time per page (mean / p99) — {r["route"]}', f'{r["mean"]} / {r["p99"]}',
+                        f'{r["items"]} items, {r["body bytes"]} bytes'))
+    for r in find(data, "Events:"):
+        summary.append((f'events / PutEvents calls per run of {r["new videos in the run"]} new videos',
+                        f'{r["events"]} / {r["PutEvents calls"]}',
+                        f'{r["outbox write units per video"]} outbox write units per video'))
     for r in find(data, "API: one client"):
         summary.append((f'p50 / p99 {r["request"]} — {r["videos"]} videos', f'{r["p50"]} / {r["p99"]}',
                         "tubefeed serve, fresh connection"))

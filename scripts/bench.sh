@@ -48,6 +48,8 @@ fi
 echo
 "$target/release/bench-details"
 echo
+"$target/release/bench-events"
+echo
 echo "## Read units per page at 10,000 and 100,000 videos (crates/app/tests/read_bounds.rs)"
 echo
 cargo test -q --release -p tubefeed-app --test read_bounds -- --include-ignored --nocapture 2>/dev/null |

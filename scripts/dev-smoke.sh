@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs `make dev` headless from a clean clone of this repository, waits until it has started
 # everything (and, in `term` mode, until the printed API URL serves videos), stops it, and checks
-# that no process it started is left behind. Used by `make test`. Modes:
+# that no process it started is left behind — once per mode given, in order, in one clone (the
+# first run builds; the others reuse its build, so repeating a mode to prove it is cheap:
+# `scripts/dev-smoke.sh $(printf 'hup %.0s' {1..20})`). Used by `make test`. Modes:
 #   term       SIGTERM to the process group
 #   int-twice  Ctrl-C, and Ctrl-C again while it is stopping (SIGINT to the group, twice)
 #   hup        the terminal goes away (SIGHUP to the group)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-mode=${1:-term}
-case "$mode" in term | int-twice | hup) ;; *) die "usage: dev-smoke.sh [term|int-twice|hup]" ;; esac
+modes=("${@:-term}")
+for m in "${modes[@]}"; do
+  case "$m" in term | int-twice | hup) ;; *) die "usage: dev-smoke.sh [term|int-twice|hup]..." ;; esac
+done
 work=$(mktemp -d)
 clone="$work/tubefeed"
 git clone -q "$root" "$clone"
@@ -29,23 +33,6 @@ mkdir -p "$clone/.local"
 for t in venv ddb; do
   if [ -e "$root/.local/$t" ]; then ln -s "$root/.local/$t" "$clone/.local/$t"; fi
 done
-DDB_PORT=$(free_port) SIM_PORT=$(free_port) LAMBDA_PORT=$(free_port)
-export DDB_PORT SIM_PORT LAMBDA_PORT FETCH_EVERY=3
-log="$work/dev.log"
-
-# A session of its own, as a terminal would give it, with every stop signal at its default. A
-# signal ignored when a shell starts cannot be trapped (POSIX), and whoever runs `make test` may
-# have ignored some: a shell's background jobs ignore SIGINT, a harness started with nohup
-# ignores SIGHUP. Inherited, that made `make dev` ignore this test's SIGHUP and run on (the
-# flaky `dev-smoke.sh hup`); test.sh runs every mode with them ignored, to keep that proved.
-python3 -c 'import os, signal, sys
-for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
-    signal.signal(s, signal.SIG_DFL)
-os.setsid()
-os.execvp(sys.argv[1], sys.argv[1:])' make -C "$clone" dev >"$log" 2>&1 &
-pgid=$!
-disown # its end is this test's business, not a job notice
-
 # Wait for the whole process group, not just make: make exits on SIGTERM at once while
 # dev.sh is still stopping what it started.
 stop() {
@@ -91,33 +78,62 @@ reap() {
   # shellcheck disable=SC2086
   kill -KILL $pids 2>/dev/null || true
 }
-trap 'stop; reap; rm -rf "$work"' EXIT
+trap '[ -z "$pgid" ] || { stop; reap; }; rm -rf "$work"' EXIT
+pgid=""
 
-url=""
-for _ in $(seq 900); do
-  url=$(sed -n 's/^dev: API *//p' "$log" | head -n 1)
-  [ -n "$url" ] && break
-  kill -0 "$pgid" 2>/dev/null || { say "make dev exited early:"; tail -n 30 "$log" >&2; exit 1; }
-  sleep 1
-done
-[ -n "$url" ] || { say "no API URL printed within 900 s"; tail -n 30 "$log" >&2; exit 1; }
-say "make dev printed $url"
+# One `make dev`, started, used and stopped.
+smoke_once() {
+  DDB_PORT=$(free_port) SIM_PORT=$(free_port) LAMBDA_PORT=$(free_port)
+  export DDB_PORT SIM_PORT LAMBDA_PORT FETCH_EVERY=3
+  log="$work/dev-$run.log"
 
-if [ "$mode" = term ]; then
-  items=0
-  for _ in $(seq 120); do
-    items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
-    [ "$items" -gt 0 ] && break
+  # A session of its own, as a terminal would give it, with every stop signal at its default. A
+  # signal ignored when a shell starts cannot be trapped (POSIX), and whoever runs `make test` may
+  # have ignored some: a shell's background jobs ignore SIGINT, a harness started with nohup
+  # ignores SIGHUP. Inherited, that made `make dev` ignore this test's SIGHUP and run on (the
+  # flaky `dev-smoke.sh hup`); test.sh runs every mode with them ignored, to keep that proved.
+  python3 -c 'import os, signal, sys
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
+    signal.signal(s, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' make -C "$clone" dev >"$log" 2>&1 &
+  pgid=$!
+  disown # its end is this test's business, not a job notice
+
+  url=""
+  for _ in $(seq 900); do
+    url=$(sed -n 's/^dev: API *//p' "$log" | head -n 1)
+    [ -n "$url" ] && break
+    kill -0 "$pgid" 2>/dev/null || { say "make dev exited early:"; tail -n 30 "$log" >&2; return 1; }
     sleep 1
   done
-  [ "$items" -gt 0 ] || { say "the API never served videos"; tail -n 30 "$log" >&2; exit 1; }
-  say "the API serves videos"
-fi
+  [ -n "$url" ] || { say "no API URL printed within 900 s"; tail -n 30 "$log" >&2; return 1; }
+  say "make dev printed $url"
 
-stop
-grep -q "dev: stopped" "$log" || { say "make dev did not report a clean stop"; tail -n 20 "$log" >&2; exit 1; }
-left=$(left_behind)
-if [ -n "$left" ]; then
-  say "processes left behind:"; echo "$left" >&2; exit 1
-fi
-say "($mode) stopped cleanly, nothing left behind"
+  if [ "$mode" = term ]; then
+    items=0
+    for _ in $(seq 120); do
+      items=$(curl -fsS "$url?limit=5" 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null || echo 0)
+      [ "$items" -gt 0 ] && break
+      sleep 1
+    done
+    [ "$items" -gt 0 ] || { say "the API never served videos"; tail -n 30 "$log" >&2; return 1; }
+    say "the API serves videos"
+  fi
+
+  stop
+  grep -q "dev: stopped" "$log" || { say "make dev did not report a clean stop"; tail -n 20 "$log" >&2; return 1; }
+  left=$(left_behind)
+  if [ -n "$left" ]; then
+    say "processes left behind:"; echo "$left" >&2; return 1
+  fi
+  say "($mode, run $run of ${#modes[@]}) stopped cleanly, nothing left behind"
+}
+
+run=0
+for mode in "${modes[@]}"; do
+  run=$((run + 1))
+  smoke_once || exit 1
+  pgid=""
+done
+[ "${#modes[@]}" -eq 1 ] || say "all ${#modes[@]} runs stopped cleanly: ${modes[*]}"

@@ -74,9 +74,8 @@ stage "make dev from a clean clone (headless)"
 # With the stop signals ignored by the caller, as under nohup or as a background job: the smoke
 # test must set up a terminal's signals itself (an inherited ignored SIGHUP once made the hup
 # case fail one CI run in three).
-for mode in term int-twice hup; do
-  (trap '' HUP INT TERM QUIT; exec scripts/dev-smoke.sh "$mode")
-done
+# One clone, built once, for the three ways to stop it.
+(trap '' HUP INT TERM QUIT; exec scripts/dev-smoke.sh term int-twice hup)
 stage "make test passed"
 # Stop the services while their pid files are still there, then drop the run's folder (removing
 # it first left every passing run's DynamoDB Local and moto running).
