@@ -178,8 +178,8 @@ where
         .max_age(Duration::from_secs(86_400));
     Router::new()
         .route("/", get(dashboard))
-        .route("/videos", get(list::list_videos::<R>))
-        .route("/search", get(list::search::<R>))
+        .route("/videos", get(list::json_list::<R, false>))
+        .route("/search", get(list::json_list::<R, true>))
         .route("/videos/{id}", get(get_video::<R>))
         .route("/feed.atom", get(feeds::atom_feed::<R>))
         .route("/feed.json", get(feeds::json_feed::<R>))

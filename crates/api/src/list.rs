@@ -41,43 +41,19 @@ struct ListBody {
     next_page_token: Option<String>,
 }
 
-pub(crate) async fn list_videos<R: FeedReader>(
+/// `/videos` (`SEARCH` false) and `/search` (`q` required): the same list as JSON.
+pub(crate) async fn json_list<R: FeedReader, const SEARCH: bool>(
     State(st): State<Arc<ApiState<R>>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    serve_list(
-        &st,
-        raw.as_deref(),
-        &headers,
-        &json_route(false),
-        render_json,
-    )
-    .await
-}
-
-pub(crate) async fn search<R: FeedReader>(
-    State(st): State<Arc<ApiState<R>>>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    serve_list(
-        &st,
-        raw.as_deref(),
-        &headers,
-        &json_route(true),
-        render_json,
-    )
-    .await
-}
-
-fn json_route(require_q: bool) -> ListRoute<'static> {
-    ListRoute {
-        require_q,
+    let route = ListRoute {
+        require_q: SEARCH,
         default_limit: DEFAULT_LIMIT,
         content_type: "application/json",
         cache_tag: "",
-    }
+    };
+    serve_list(&st, raw.as_deref(), &headers, &route, render_json).await
 }
 
 fn render_json(l: Listing<'_>) -> Result<Vec<u8>, ApiError> {

@@ -245,11 +245,10 @@ impl App {
     /// The fetcher, for processes that fetch. Fails when no key source is configured.
     /// Where new-video events go, when `EVENT_BUS_NAME` is set.
     pub fn event_sink(&self) -> Option<tubefeed_eventbridge::EventBridgeSink> {
-        let client = aws_sdk_eventbridge::Client::new(&self.sdk);
-        self.config
-            .event_bus
-            .as_ref()
-            .map(|bus| tubefeed_eventbridge::EventBridgeSink::new(client, bus))
+        self.config.event_bus.as_ref().map(|bus| {
+            let client = aws_sdk_eventbridge::Client::new(&self.sdk);
+            tubefeed_eventbridge::EventBridgeSink::new(client, bus)
+        })
     }
 
     pub fn fetcher(&self) -> Result<AppFetcher, StartupError> {

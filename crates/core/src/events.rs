@@ -93,12 +93,6 @@ struct Packed<'a> {
     rows: Vec<&'a OutboxRow>,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    topic: &'a str,
-    videos: &'a [serde_json::Value],
-}
-
 /// Publishes what the outbox holds, `max_rows` at most per run.
 pub struct Announcer<'a, O, S> {
     pub outbox: &'a O,
@@ -191,13 +185,14 @@ fn pack(rows: &[OutboxRow]) -> Result<Vec<Packed<'_>>, serde_json::Error> {
     let overhead = EVENT_SOURCE.len() + EVENT_DETAIL_TYPE.len() + 64;
     let mut out = Vec::new();
     for topic in topics {
-        let mut videos: Vec<serde_json::Value> = Vec::new();
+        // Each video is encoded once: its length decides the packing, its text joins the detail.
+        let mut videos: Vec<String> = Vec::new();
         let mut members: Vec<&OutboxRow> = Vec::new();
         let mut size = overhead + topic.as_str().len();
         for r in rows.iter().filter(|r| &r.topic == topic) {
             let Some(v) = &r.video else { continue };
-            let json = serde_json::to_value(VideoView::from(v))?;
-            let len = serde_json::to_string(&json)?.len() + 1;
+            let json = serde_json::to_string(&VideoView::from(v))?;
+            let len = json.len() + 1;
             if !videos.is_empty() && size + len > MAX_ENTRY_BYTES {
                 out.push(entry(topic, &videos, std::mem::take(&mut members))?);
                 videos.clear();
@@ -214,15 +209,14 @@ fn pack(rows: &[OutboxRow]) -> Result<Vec<Packed<'_>>, serde_json::Error> {
     Ok(out)
 }
 
+/// `{"topic": …, "videos": […]}` from videos already encoded as JSON.
 fn entry<'a>(
     topic: &Topic,
-    videos: &[serde_json::Value],
+    videos: &[String],
     rows: Vec<&'a OutboxRow>,
 ) -> Result<Packed<'a>, serde_json::Error> {
-    let detail = serde_json::to_string(&Detail {
-        topic: topic.as_str(),
-        videos,
-    })?;
+    let topic = serde_json::to_string(topic.as_str())?;
+    let detail = format!("{{\"topic\":{topic},\"videos\":[{}]}}", videos.join(","));
     Ok(Packed { detail, rows })
 }
 
