@@ -34,7 +34,7 @@ stage "lint: cargo fmt --check, clippy, shellcheck, sizes"
 scripts/lint.sh
 stage "cargo deny: licences, bans, sources"
 .local/tools/bin/cargo-deny --log-level error check licenses bans sources
-stage "cfn-lint, sam validate --lint (as shipped, with CDN and webhook, without events)"
+stage "cfn-lint, sam validate --lint (as shipped, every option on, events off); the deploy guide"
 scripts/template-check.sh
 stage "cargo test"
 # One DynamoDB Local serves about one request at a time, and the adapter and end-to-end tests

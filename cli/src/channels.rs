@@ -11,6 +11,7 @@ use tubefeed_app::App;
 use tubefeed_core::{BlockedChannel, ChannelBlocks, ChannelId, DetailsStore, MAX_BLOCKED_CHANNELS};
 
 use crate::error::CliError;
+use crate::output::outcome;
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelsCommand {
@@ -20,9 +21,17 @@ pub enum ChannelsCommand {
         /// Why, for whoever reads `channels list` later.
         #[arg(long)]
         note: Option<String>,
+        /// One JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
     },
     /// Show a blocked channel's videos again.
-    Unblock { channel_id: String },
+    Unblock {
+        channel_id: String,
+        /// One JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
     /// The blocked channels: the table's and the deployment's BLOCKED_CHANNELS.
     List {
         /// One JSON object per channel instead of lines of text.
@@ -33,8 +42,12 @@ pub enum ChannelsCommand {
 
 pub async fn run(app: &App, command: ChannelsCommand) -> Result<(), CliError> {
     match command {
-        ChannelsCommand::Block { channel_id, note } => block(app, &channel_id, note).await,
-        ChannelsCommand::Unblock { channel_id } => unblock(app, &channel_id).await,
+        ChannelsCommand::Block {
+            channel_id,
+            note,
+            json,
+        } => block(app, &channel_id, note, json).await,
+        ChannelsCommand::Unblock { channel_id, json } => unblock(app, &channel_id, json).await,
         ChannelsCommand::List { json } => list(app, json).await,
     }
 }
@@ -50,7 +63,7 @@ async fn stored(app: &App) -> Result<Vec<BlockedChannel>, CliError> {
         .map_err(|e| CliError::failed(format!("reading the blocks: {e}")))
 }
 
-async fn block(app: &App, raw: &str, note: Option<String>) -> Result<(), CliError> {
+async fn block(app: &App, raw: &str, note: Option<String>, json: bool) -> Result<(), CliError> {
     let id = channel(raw)?;
     if note.as_ref().is_some_and(|n| n.chars().count() > 200) {
         return Err(CliError::usage("--note must be at most 200 characters"));
@@ -77,11 +90,15 @@ async fn block(app: &App, raw: &str, note: Option<String>) -> Result<(), CliErro
         .block_channel(&b)
         .await
         .map_err(|e| CliError::failed(format!("block {id}: {e}")))?;
-    println!("channel {id}: blocked; its videos leave every list within 5 seconds");
+    outcome(
+        json,
+        format_args!("channel {id}: blocked; its videos leave every list within 5 seconds"),
+        serde_json::json!({"blocked": id.to_string()}),
+    );
     Ok(())
 }
 
-async fn unblock(app: &App, raw: &str) -> Result<(), CliError> {
+async fn unblock(app: &App, raw: &str, json: bool) -> Result<(), CliError> {
     let id = channel(raw)?;
     let was = app
         .store
@@ -105,7 +122,13 @@ async fn unblock(app: &App, raw: &str) -> Result<(), CliError> {
             .await
             .map_err(|e| CliError::failed(format!("queue {id} under {topic}: {e}")))?;
     }
-    println!("channel {id}: unblocked; its videos show again ({queued} queued for details)");
+    outcome(
+        json,
+        format_args!(
+            "channel {id}: unblocked; its videos show again ({queued} queued for details)"
+        ),
+        serde_json::json!({"unblocked": id.to_string(), "queued_for_details": queued}),
+    );
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use tubefeed_core::{Added, Fingerprint, KeySource, ProjectReport, Removed};
 use tubefeed_dynamo::{KeyState, KeyStatus};
 
 use crate::error::CliError;
+use crate::output::outcome;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -22,19 +23,24 @@ pub enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add a key to the configured source. Without KEY, reads it from standard input, which
-    /// keeps it out of shell history.
+    /// Add a key to the configured source, read from standard input (a prompt on a terminal):
+    /// a key value never goes on the command line, where shell history and `ps` would keep it.
     Add {
-        /// The key (discouraged: it stays in shell history; prefer standard input).
-        key: Option<String>,
-        /// Read the key from standard input (the default when KEY is not given).
-        #[arg(long, conflicts_with = "key")]
+        /// Accepted for older scripts; standard input is the only way in.
+        #[arg(long, hide = true)]
         from_stdin: bool,
+        /// One JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
     },
-    /// Remove a key, named by its fingerprint (key-xxxxxxxxxxxx) or by its value.
+    /// Remove a key, named by its fingerprint (key-xxxxxxxxxxxx, as `keys list` prints it), or
+    /// `-` to read the key itself from standard input.
     Remove {
-        /// A fingerprint as `keys list` prints it, or the key itself.
+        /// A fingerprint, or `-` for the key value on standard input.
         key: String,
+        /// One JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -42,8 +48,11 @@ pub async fn run(app: &App, command: KeysCommand) -> Result<(), CliError> {
     let ring = app.key_ring()?;
     match command {
         KeysCommand::List { json } => list(&ring, json).await,
-        KeysCommand::Add { key, from_stdin: _ } => add(&ring, key).await,
-        KeysCommand::Remove { key } => remove(&ring, &key).await,
+        KeysCommand::Add {
+            from_stdin: _,
+            json,
+        } => add(&ring, json).await,
+        KeysCommand::Remove { key, json } => remove(&ring, &key, json).await,
     }
 }
 
@@ -60,39 +69,50 @@ async fn list(ring: &AppKeyRing, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn add(ring: &AppKeyRing, key: Option<String>) -> Result<(), CliError> {
-    let raw = match key {
-        Some(k) => {
-            eprintln!(
-                "tubefeed: note: a key given as an argument may stay in your shell \
-                 history; `tubefeed keys add` without it reads standard input"
-            );
-            k
-        }
-        None => read_key_from_stdin().map_err(|e| {
-            CliError::usage(format!("could not read the key from standard input: {e}"))
-        })?,
-    };
-    let key = validate_key(&raw).map_err(CliError::usage)?;
+async fn add(ring: &AppKeyRing, json: bool) -> Result<(), CliError> {
+    let key = validate_key(&read_key_from_stdin()?).map_err(CliError::usage)?;
+    let source = ring.source().describe();
     match ring.source().add(key).await {
-        Ok(Added::Added(fp)) => println!("added {fp} to {}", ring.source().describe()),
-        Ok(Added::AlreadyPresent(fp)) => {
-            println!("{fp} is already in {}", ring.source().describe())
-        }
+        Ok(Added::Added(fp)) => outcome(
+            json,
+            format_args!("added {fp} to {source}"),
+            serde_json::json!({"added": fp.to_string(), "source": source}),
+        ),
+        Ok(Added::AlreadyPresent(fp)) => outcome(
+            json,
+            format_args!("{fp} is already in {source}"),
+            serde_json::json!({"already_present": fp.to_string(), "source": source}),
+        ),
         Err(e) => return Err(CliError::failed(e)),
     }
     Ok(())
 }
 
-async fn remove(ring: &AppKeyRing, key: &str) -> Result<(), CliError> {
-    let fp = parse_fingerprint(key).unwrap_or_else(|| Fingerprint::of(key.trim()));
+async fn remove(ring: &AppKeyRing, key: &str, json: bool) -> Result<(), CliError> {
+    let source = ring.source().describe();
+    let fp = match (key.trim(), parse_fingerprint(key)) {
+        (_, Some(fp)) => fp,
+        ("-", None) => Fingerprint::of(read_key_from_stdin()?.trim()),
+        // Not echoed: it may be a key, and this message may end up in a log.
+        _ => {
+            return Err(CliError::usage(
+                "keys remove takes a fingerprint (key- and 12 hex digits, from `tubefeed keys \
+                 list`), or - to read the key from standard input; a key on the command line \
+                 stays in shell history",
+            ));
+        }
+    };
     match ring.source().remove(&fp).await {
         Ok(Removed::Removed(fp)) => {
             // The state goes too: a key added back later starts clean.
             if let Err(e) = ring.store().forget_key(&fp).await {
                 eprintln!("tubefeed: note: the key's stored state stays: {e}");
             }
-            println!("removed {fp} from {}", ring.source().describe());
+            outcome(
+                json,
+                format_args!("removed {fp} from {source}"),
+                serde_json::json!({"removed": fp.to_string(), "source": source}),
+            );
             Ok(())
         }
         Ok(Removed::NotFound) => Err(CliError::failed(format!(
@@ -114,15 +134,18 @@ fn parse_fingerprint(s: &str) -> Option<Fingerprint> {
     .then(|| Fingerprint::from_stored(s.to_owned()))
 }
 
-fn read_key_from_stdin() -> std::io::Result<String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Paste the API key and press Enter: ");
-        std::io::stderr().flush()?;
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    Ok(line)
+fn read_key_from_stdin() -> Result<String, CliError> {
+    let read = || -> std::io::Result<String> {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprint!("Paste the API key and press Enter: ");
+            std::io::stderr().flush()?;
+        }
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        Ok(line)
+    };
+    read().map_err(|e| CliError::usage(format!("could not read the key from standard input: {e}")))
 }
 
 fn state_text(s: &KeyState) -> String {

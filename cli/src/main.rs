@@ -5,6 +5,7 @@ mod enrich;
 mod error;
 mod fetch;
 mod keys;
+mod output;
 mod page_keys;
 mod serve;
 mod status;
@@ -22,45 +23,84 @@ use error::CliError;
 #[command(
     name = "tubefeed",
     version,
-    about = "Keeps a DynamoDB table filled with the newest YouTube videos for chosen topics"
+    about = "Keeps a DynamoDB table filled with the newest YouTube videos for chosen topics",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// Each command's `--help` ends with what it reads and its exit codes.
+macro_rules! reads {
+    ($vars:literal) => {
+        concat!(
+            "Reads: ",
+            $vars,
+            ", AWS_REGION, RUST_LOG, NO_COLOR (docs/operations.md).\n\n",
+            "Exit status: 0 done; 1 the operation failed or reported failures it printed; 2 a ",
+            "configuration or usage error (the message names the variable or argument)."
+        )
+    };
+}
+
+/// What every command shares: where its output goes, its exit codes, what it reads.
+const AFTER_HELP: &str = "\
+Output: results on standard output — a sentence or table for people (--json: one JSON object a
+line) where a person reads it; JSON always for data (fetch, enrich, reindex, import summaries,
+export lines). Notes, logs and errors on standard error, without colour unless it is a terminal
+(and never with NO_COLOR set). Key values are never printed, only fingerprints (key-…).
+
+Exit status: 0 done; 1 the operation failed (DynamoDB, Secrets Manager, YouTube) or the command
+reported failures it printed (a fetch with \"ok\": false, an import with bad lines); 2 a
+configuration or usage error to fix before running again (the message names the variable or
+argument).
+
+Environment: TABLE_NAME (the stack's TableName output), AWS_REGION, SEARCH_QUERIES,
+ARCHIVED_TOPICS, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID (the stack's KeysSecretArn),
+YOUTUBE_API_BASE_URL, PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID (serve, page-keys), RUST_LOG,
+LOG_FORMAT=json, NO_COLOR; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local. Every variable, its
+default and range: docs/operations.md.";
+
 #[derive(Subcommand)]
 enum Command {
     /// Run one fetch cycle for every topic in SEARCH_QUERIES; prints a one-line JSON summary.
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID, YOUTUBE_API_BASE_URL, YOUTUBE_DAILY_CALLS_PER_KEY, FETCH_*, DETAILS_*, RETENTION_DAYS, BLOCKED_CHANNELS, EVENT_BUS_NAME"))]
     Fetch,
     /// Serve the HTTP API as a plain HTTP server (same router as the videos-api Lambda).
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, ARCHIVED_TOPICS, PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID, API_CACHE_SECONDS, API_SEARCH_PER_SECOND, BLOCKED_CHANNELS, RETENTION_DAYS, PUBLIC_BASE_URL"))]
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
     },
     /// Manage the API keys in the configured key source (never shows key values).
+    #[command(after_help = reads!("TABLE_NAME, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID, YOUTUBE_DAILY_CALLS_PER_KEY"))]
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
     /// Each topic's freshness and last error, and the key pool: the detail behind /health.
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID, YOUTUBE_DAILY_CALLS_PER_KEY, DETAILS_DAILY_UNITS"))]
     Status {
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Manage the keys that sign the API's page tokens (PAGE_TOKEN_SECRET_ID).
+    #[command(after_help = reads!("PAGE_TOKEN_SECRET_ID"))]
     PageKeys {
         #[command(subcommand)]
         command: page_keys::PageKeysCommand,
     },
     /// Block channels: hidden from every list, search and feed, stored videos included.
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, BLOCKED_CHANNELS"))]
     Channels {
         #[command(subcommand)]
         command: channels::ChannelsCommand,
     },
     /// Fill in video details (length, counts, language, Shorts) for stored videos that have
     /// none, within a unit allowance; resumable. Prints a JSON summary.
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID, YOUTUBE_API_BASE_URL, DETAILS_DAILY_UNITS"))]
     Enrich {
         /// Topics whose videos to queue (default: every topic in SEARCH_QUERIES).
         #[arg(long = "topic")]
@@ -72,6 +112,7 @@ enum Command {
     },
     /// Rebuild the search index of every stored video (all topics, or the ones given), and give
     /// each the TTL time of the retention in force (RETENTION_DAYS, topic:<days>d).
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, RETENTION_DAYS"))]
     Reindex {
         /// Topics to reindex (default: every topic in SEARCH_QUERIES).
         #[arg(long = "topic")]
@@ -80,6 +121,7 @@ enum Command {
     /// Import videos from JSON Lines (a file, or - for stdin): one video per line in the API's
     /// Video shape plus "topic". Bad lines are reported with their numbers; the good ones are
     /// stored. Prints a JSON summary; exits 1 when any line was bad.
+    #[command(after_help = reads!("TABLE_NAME, RETENTION_DAYS"))]
     Import {
         /// The file to read, or - for standard input.
         file: String,
@@ -90,9 +132,12 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Export stored videos as JSON Lines, newest first, topic by topic.
+    /// Export stored videos as JSON Lines, newest first, topic by topic: a backup that
+    /// `tubefeed import` restores.
+    #[command(after_help = reads!("TABLE_NAME, SEARCH_QUERIES, RETENTION_DAYS"))]
     Export {
-        /// Topics to export (default: every topic in SEARCH_QUERIES).
+        /// Topics to export (default: every topic the table holds, configured or not; finding
+        /// them reads the whole table once).
         #[arg(long = "topic")]
         topics: Vec<String>,
         /// Only videos published at or after this RFC 3339 date-time.
@@ -100,6 +145,7 @@ enum Command {
         since: Option<String>,
     },
     /// Manage the DynamoDB table.
+    #[command(after_help = reads!("TABLE_NAME"))]
     Table {
         #[command(subcommand)]
         command: TableCommand,
@@ -109,7 +155,11 @@ enum Command {
 #[derive(Subcommand)]
 enum TableCommand {
     /// Create the table and its indexes if missing (idempotent), as template.yaml defines them.
-    Create,
+    Create {
+        /// One JSON object instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main]
@@ -144,7 +194,7 @@ async fn run(command: Command) -> Result<(), CliError> {
         } => transfer::import(&app, &file, topic, strict).await,
         Command::Export { topics, since } => transfer::export(&app, &topics, since).await,
         Command::Table {
-            command: TableCommand::Create,
-        } => table::create(&app).await,
+            command: TableCommand::Create { json },
+        } => table::create(&app, json).await,
     }
 }

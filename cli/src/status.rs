@@ -21,6 +21,9 @@ struct TopicStatus {
     /// How often it is polled at the pool's pace, as of its last poll.
     interval_seconds: Option<u64>,
     watermark: Option<DateTime<Utc>>,
+    /// Stored videos published in the 24 hours before `at` (a window, so it does not drop to
+    /// zero at some midnight).
+    videos_last_24h: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error_kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,10 +85,16 @@ async fn gather(app: &App) -> Result<Status, String> {
         },
         Err(_) => (None, None, None),
     };
-    let topics = states
-        .into_iter()
-        .map(|(t, s)| TopicStatus {
+    let mut topics = Vec::with_capacity(states.len());
+    for (t, s) in states {
+        let videos_last_24h = app
+            .store
+            .count_published_since(&t, now - chrono::Duration::hours(24))
+            .await
+            .map_err(|e| e.to_string())?;
+        topics.push(TopicStatus {
             topic: t.to_string(),
+            videos_last_24h,
             lag_seconds: s.lag_seconds(now),
             interval_seconds: s.interval_seconds(),
             last_run_at: s.last_run_at,
@@ -94,8 +103,8 @@ async fn gather(app: &App) -> Result<Status, String> {
             watermark: s.watermark,
             last_error_kind: s.last_error_kind,
             last_error: s.last_error,
-        })
-        .collect();
+        });
+    }
     Ok(Status {
         at: now,
         topics,
@@ -122,11 +131,12 @@ fn print_text(s: &Status) {
             ago(at.map(|a| u64::try_from((s.at - a).num_seconds()).unwrap_or(0)))
         };
         println!(
-            "{}: polled {}, last success {}, last new video {}{}",
+            "{}: polled {}, last success {}, last new video {}, {} in the last 24 h{}",
             t.topic,
             ago(t.lag_seconds),
             since(t.last_success_at),
             since(t.last_new_video_at),
+            t.videos_last_24h,
             t.interval_seconds.map_or(String::new(), |i| format!(
                 ", polled every {i} s at today's pace"
             )),

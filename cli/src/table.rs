@@ -4,15 +4,21 @@ use tubefeed_app::App;
 use tubefeed_dynamo::table::Created;
 
 use crate::error::{CliError, topics_or_all};
+use crate::output::outcome;
 
-pub async fn create(app: &App) -> Result<(), CliError> {
+pub async fn create(app: &App, json: bool) -> Result<(), CliError> {
     let table = app.store.table();
-    let what = match tubefeed_dynamo::create_table(&app.store).await {
-        Ok(Created::Created) => "created",
-        Ok(Created::AlreadyExisted) => "already exists",
+    let created = match tubefeed_dynamo::create_table(&app.store).await {
+        Ok(Created::Created) => true,
+        Ok(Created::AlreadyExisted) => false,
         Err(e) => return Err(CliError::failed(format!("table {table}: {e}"))),
     };
-    println!("table {table}: {what}");
+    let what = if created { "created" } else { "already exists" };
+    outcome(
+        json,
+        format_args!("table {table}: {what}"),
+        serde_json::json!({"table": table, "created": created}),
+    );
     Ok(())
 }
 

@@ -280,7 +280,11 @@ fn print_summary(s: &ImportSummary) {
 }
 
 pub async fn export(app: &App, topics: &[String], since: Option<String>) -> Result<(), CliError> {
-    let topics = topics_or_all(topics, &app.config.topics)?;
+    let topics = if topics.is_empty() {
+        every_topic(app).await?
+    } else {
+        topics_or_all(topics, &app.config.topics)?
+    };
     let since = since
         .map(|s| DateTime::parse_from_rfc3339(&s))
         .transpose()
@@ -308,6 +312,23 @@ pub async fn export(app: &App, topics: &[String], since: Option<String>) -> Resu
         }
         _ => Ok(()),
     }
+}
+
+/// The configured topics, then every other topic the table holds videos or a fetch state of
+/// (a topic dropped from `SEARCH_QUERIES` keeps its videos; a backup must not miss them).
+async fn every_topic(app: &App) -> Result<Vec<Topic>, CliError> {
+    let stored = app
+        .store
+        .stored_topics()
+        .await
+        .map_err(|e| CliError::failed(format!("export: listing the table's topics: {e}")))?;
+    let mut all = app.config.topics.clone();
+    all.extend(
+        stored
+            .into_iter()
+            .filter(|t| !app.config.topics.contains(t)),
+    );
+    Ok(all)
 }
 
 /// Why an export stopped early.

@@ -68,3 +68,30 @@ async fn block_list_and_unblock_with_clear_errors() {
     let none = tubefeed(&["channels", "list"], &table, &[]).await;
     assert_eq!(none.stdout.trim(), "no channel is blocked");
 }
+
+/// Commands that change something say so in a sentence, or with `--json` in one JSON object.
+#[tokio::test]
+async fn changes_report_in_json_when_asked() {
+    let table = format!("json-{}", std::process::id());
+    let json = |o: &Out| -> serde_json::Value {
+        assert_eq!(o.code, Some(0), "{}", o.stderr);
+        serde_json::from_str(o.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", o.stdout))
+    };
+    let created = tubefeed(&["table", "create", "--json"], &table, &[]).await;
+    assert_eq!(
+        json(&created),
+        serde_json::json!({"table": table, "created": true})
+    );
+    let again = tubefeed(&["table", "create"], &table, &[]).await;
+    assert_eq!(
+        again.stdout.trim(),
+        format!("table {table}: already exists")
+    );
+    let b = tubefeed(&["channels", "block", CH, "--json"], &table, &[]).await;
+    assert_eq!(json(&b), serde_json::json!({"blocked": CH}));
+    let u = tubefeed(&["channels", "unblock", CH, "--json"], &table, &[]).await;
+    assert_eq!(
+        json(&u),
+        serde_json::json!({"unblocked": CH, "queued_for_details": 0})
+    );
+}

@@ -253,8 +253,18 @@ async fn no_output_of_any_run_contains_a_key() {
     assert_no_key("keys add from stdin", &out);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.starts_with("added key-"), "{}", out.stdout);
+    // A key value on the command line is refused without a word of it; `-` reads it.
     let out = tubefeed(&["keys", "remove", INVALID_MODERN], &env_s, None).await;
-    assert_no_key("keys remove by value", &out);
+    assert_no_key("keys remove refusing a value argument", &out);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("standard input"), "{}", out.stderr);
+    let out = tubefeed(
+        &["keys", "remove", "-"],
+        &env_s,
+        Some(&format!("{INVALID_MODERN}\n")),
+    )
+    .await;
+    assert_no_key("keys remove from stdin", &out);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let out = tubefeed(&["keys", "list"], &env_s, None).await;
     assert_no_key("keys list from a secret", &out);

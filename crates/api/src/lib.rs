@@ -49,7 +49,10 @@ const VIDEO_CACHE_CONTROL: &str = "public, max-age=300";
 /// Settings of the API process.
 #[derive(Debug, Clone, Default)]
 pub struct ApiSettings {
+    /// The followed topics (`SEARCH_QUERIES`); the first answers when a request names none.
     pub topics: Vec<Topic>,
+    /// `ARCHIVED_TOPICS`: no longer fetched, still served (their stored videos stay readable).
+    pub archived_topics: Vec<Topic>,
     /// How long a first page may be served from the warm process (zero disables).
     pub first_page_ttl: Duration,
     /// Searches this process reads from the store per second (bursts of twice that); 0: no cap.
@@ -59,6 +62,20 @@ pub struct ApiSettings {
     /// `PUBLIC_BASE_URL`: where the feeds' links point (`https://videos.example.org`); by
     /// default the host each request came to.
     pub public_base_url: Option<String>,
+}
+
+impl ApiSettings {
+    /// Every topic a request may name: the followed ones, then the archived ones.
+    pub fn served_topics(&self) -> Vec<Topic> {
+        let mut all = self.topics.clone();
+        all.extend(
+            self.archived_topics
+                .iter()
+                .filter(|t| !self.topics.contains(t))
+                .cloned(),
+        );
+        all
+    }
 }
 
 /// Re-reads the page-token keys (from Secrets Manager when deployed).
@@ -244,7 +261,7 @@ async fn openapi<R: FeedReader>(
     cached_response(
         &headers,
         st.openapi
-            .get_or_init(|| openapi_for(&st.settings.topics))
+            .get_or_init(|| openapi_for(&st.settings.served_topics()))
             .clone(),
         "application/json",
         "public, max-age=3600",

@@ -130,7 +130,7 @@ async fn request<R: FeedReader>(
 ) -> Result<ListRequest, ApiError> {
     let mut req = parse_list_with(
         raw,
-        &st.settings.topics,
+        &st.settings.served_topics(),
         route.require_q,
         route.default_limit,
     )?;

@@ -160,9 +160,14 @@ fn parse_topic(topic: Option<String>, topics: &[Topic]) -> Result<Topic, ApiErro
     };
     let t = Topic::parse(&s).map_err(|e| ApiError::bad("topic", e.to_string()))?;
     if !topics.contains(&t) {
+        let served: Vec<&str> = topics.iter().map(Topic::as_str).collect();
         return Err(ApiError::bad(
             "topic",
-            format!("{s:?} is not a followed topic"),
+            format!(
+                "{s:?} is not a topic of this deployment (it serves: {}); a topic removed \
+                 from SEARCH_QUERIES stays readable only while ARCHIVED_TOPICS lists it",
+                served.join(", ")
+            ),
         ));
     }
     Ok(t)

@@ -30,6 +30,7 @@ impl App {
         use secrecy::ExposeSecret;
         let settings = tubefeed_api::ApiSettings {
             topics: self.config.topics.clone(),
+            archived_topics: self.config.archived_topics.clone(),
             first_page_ttl: self.config.api_first_page_cache,
             search_per_second: self.config.api_search_per_second,
             blocked_channels: self.config.blocked_channels.clone(),

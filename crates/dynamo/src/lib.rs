@@ -12,6 +12,7 @@ mod outbox;
 mod requests;
 mod state;
 pub mod table;
+mod topics;
 mod videos;
 
 use aws_sdk_dynamodb::Client;

@@ -248,10 +248,19 @@ fn functions_build_with_cargo_lambda_for_arm64_al2023() {
         );
         assert!(std::path::Path::new(&manifest).exists(), "{manifest}");
     }
-    // Keys never live in the template: the parameter is NoEcho and empty by default.
-    let p = &t["Parameters"]["YouTubeApiKeys"];
-    assert_eq!(p["NoEcho"].as_bool(), Some(true));
-    assert_eq!(p["Default"].as_str(), Some(""));
+    // Keys never live in the template: no parameter carries them (they go in through
+    // `tubefeed keys add`), and the secret is created empty, a literal a deploy never rewrites.
+    for (name, p) in t["Parameters"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        assert!(
+            !name.contains("ApiKey") && p.get("NoEcho").is_none(),
+            "{name}: keys go in through `tubefeed keys add`, never a parameter"
+        );
+    }
+    assert_eq!(
+        t["Resources"]["YouTubeKeysSecret"]["Properties"]["SecretString"].as_str(),
+        Some(r#"{"keys":[]}"#)
+    );
     // The lease outlives the Lambda timeout.
     let timeout = t["Resources"]["FetchVideosFunction"]["Properties"]["Timeout"]
         .as_u64()
@@ -342,4 +351,60 @@ fn the_template_caps_what_the_public_edge_can_cost() {
         Some("ConsumedReadCapacityUnits")
     );
     assert_eq!(render(&alarm["Dimensions"][0]["Value"]), "Ref:VideosTable");
+}
+
+// ---- alarms ----
+
+/// (logical id, resource) of every CloudWatch alarm.
+fn alarms(t: &Value) -> Vec<(String, Value)> {
+    t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))
+        .map(|(k, r)| (k.as_str().unwrap().to_owned(), r.clone()))
+        .collect()
+}
+
+#[test]
+fn every_alarm_notifies_the_alarm_topic_when_it_fires_and_when_it_clears() {
+    let t = template();
+    let all = alarms(&t);
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(all.len(), 6, "{names:?}");
+    for (name, alarm) in &all {
+        for field in ["AlarmActions", "OKActions"] {
+            let actions: Vec<String> = as_list(&alarm["Properties"][field])
+                .iter()
+                .map(render)
+                .collect();
+            assert_eq!(actions, ["Ref:AlarmTopic"], "{name} {field}");
+        }
+    }
+    // AlarmEmail subscribes an address to that topic, and only when it is set.
+    let sub = &t["Resources"]["AlarmEmailSubscription"];
+    assert_eq!(sub["Condition"].as_str(), Some("HasAlarmEmail"));
+    assert_eq!(render(&sub["Properties"]["TopicArn"]), "Ref:AlarmTopic");
+    assert_eq!(render(&sub["Properties"]["Endpoint"]), "Ref:AlarmEmail");
+    assert_eq!(
+        render(&t["Outputs"]["AlarmTopicArn"]["Value"]),
+        "Ref:AlarmTopic"
+    );
+}
+
+#[test]
+fn each_dead_letter_queue_has_an_alarm_on_its_depth() {
+    let t = template();
+    let all = alarms(&t);
+    for queue in ["FetchDeadLetterQueue", "WebhookDeadLetterQueue"] {
+        let watched = all.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            p["MetricName"].as_str() == Some("ApproximateNumberOfMessagesVisible")
+                && as_list(&p["Dimensions"])
+                    .iter()
+                    .any(|d| render(&d["Value"]) == format!("GetAtt:{queue}.QueueName"))
+                && p["Threshold"].as_i64() == Some(0)
+        });
+        assert!(watched, "no alarm on the depth of {queue}");
+    }
 }

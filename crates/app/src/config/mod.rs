@@ -14,7 +14,10 @@ use tubefeed_core::{
 };
 use tubefeed_youtube::TlsRoots;
 
-use parse::{Lookup, TopicSpec, num, parse_keys, parse_schedule, parse_topics, retention_days};
+use parse::{
+    Lookup, TopicSpec, archived_topics, num, parse_keys, parse_schedule, parse_topics,
+    retention_days,
+};
 
 pub use parse::{MAX_TOPIC_WEIGHT, parse_schedule as schedule_of};
 
@@ -26,6 +29,7 @@ pub const DEFAULT_TOPICS: &str = "cricket";
 pub const VARIABLES: &[(&str, &str)] = &[
     ("TABLE_NAME", DEFAULT_TABLE),
     ("SEARCH_QUERIES", DEFAULT_TOPICS),
+    ("ARCHIVED_TOPICS", "—"),
     ("RETENTION_DAYS", "—"),
     ("YOUTUBE_API_BASE_URL", tubefeed_youtube::DEFAULT_BASE_URL),
     ("YOUTUBE_API_KEYS", "—"),
@@ -87,6 +91,8 @@ pub enum KeySource {
 pub struct Config {
     pub table_name: String,
     pub topics: Vec<Topic>,
+    /// `ARCHIVED_TOPICS`: no longer fetched, still served by the API (not in `topics`).
+    pub archived_topics: Vec<Topic>,
     /// The same topics with their polling weights (`cricket:3` → 3; 1 when not given).
     pub topic_weights: Vec<(Topic, u32)>,
     /// `RETENTION_DAYS` and each topic's `:<days>d`: how long videos are kept and served.
@@ -149,6 +155,7 @@ impl Config {
         Ok(Self {
             table_name: table_name(&get)?,
             topics: specs.iter().map(|s| s.topic.clone()).collect(),
+            archived_topics: archived_topics(&get, &specs)?,
             topic_weights: specs.iter().map(|s| (s.topic.clone(), s.weight)).collect(),
             retention: retention(&get, &specs)?,
             youtube_base_url: base_url(&get)?,
@@ -625,6 +632,26 @@ mod tests {
         let c = cfg(&[("SEARCH_QUERIES", "re:zero,cricket:2")]).unwrap();
         assert_eq!(c.topic_weights[0].0.as_str(), "re:zero");
         assert_eq!(c.topic_weights[1].1, 2);
+    }
+
+    #[test]
+    fn archived_topics_are_served_apart_from_the_followed_ones() {
+        let c = cfg(&[
+            ("SEARCH_QUERIES", "cricket,chess"),
+            ("ARCHIVED_TOPICS", " golf, chess ,golf,re:zero,"),
+        ])
+        .unwrap();
+        let names: Vec<&str> = c.archived_topics.iter().map(Topic::as_str).collect();
+        assert_eq!(
+            names,
+            ["golf", "re:zero"],
+            "a followed topic is not archived too"
+        );
+        assert!(cfg(&[]).unwrap().archived_topics.is_empty());
+        assert_eq!(
+            cfg(&[("ARCHIVED_TOPICS", "golf,c#")]).unwrap_err().var,
+            "ARCHIVED_TOPICS"
+        );
     }
 
     /// The operations guide's configuration table lists every variable, with the default the

@@ -126,6 +126,23 @@ pub fn parse_topics(get: &Lookup) -> Result<Vec<TopicSpec>, ConfigError> {
     Ok(out)
 }
 
+/// `ARCHIVED_TOPICS`: topic names, comma-separated, that the API keeps serving after they left
+/// `SEARCH_QUERIES` (a name in both is simply followed).
+pub fn archived_topics(get: &Lookup, followed: &[TopicSpec]) -> Result<Vec<Topic>, ConfigError> {
+    let Some(raw) = get.var("ARCHIVED_TOPICS") else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<Topic> = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let topic = Topic::parse(part)
+            .map_err(|e| ConfigError::invalid("ARCHIVED_TOPICS", format!("{part:?}: {e}")))?;
+        if !out.contains(&topic) && !followed.iter().any(|s| s.topic == topic) {
+            out.push(topic);
+        }
+    }
+    Ok(out)
+}
+
 /// The part after the last colon, when it starts with a digit (a weight or a retention).
 fn suffix(s: &str) -> Option<(&str, &str)> {
     s.rsplit_once(':')
