@@ -8,6 +8,7 @@ mod keys;
 mod output;
 mod page_keys;
 mod serve;
+mod stack;
 mod status;
 mod table;
 mod transfer;
@@ -27,6 +28,10 @@ use error::CliError;
     after_help = AFTER_HELP
 )]
 struct Cli {
+    /// Operate the deployment of this CloudFormation stack: its table, secrets and topics come
+    /// from the stack's outputs and parameters (in AWS_REGION), over the environment's.
+    #[arg(long, global = true, env = "TUBEFEED_STACK", value_name = "NAME")]
+    stack: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -56,7 +61,8 @@ reported failures it printed (a fetch with \"ok\": false, an import with bad lin
 configuration or usage error to fix before running again (the message names the variable or
 argument).
 
-Environment: TABLE_NAME (the stack's TableName output), AWS_REGION, SEARCH_QUERIES,
+Environment: TUBEFEED_STACK (or --stack: the deployment's table, secrets and topics from its
+CloudFormation stack), else TABLE_NAME, AWS_REGION, SEARCH_QUERIES,
 ARCHIVED_TOPICS, YOUTUBE_API_KEYS or YOUTUBE_API_KEYS_SECRET_ID (the stack's KeysSecretArn),
 YOUTUBE_API_BASE_URL, PAGE_TOKEN_SECRET or PAGE_TOKEN_SECRET_ID (serve, page-keys), RUST_LOG,
 LOG_FORMAT=json, NO_COLOR; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local. Every variable, its
@@ -166,7 +172,7 @@ enum TableCommand {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init_cli();
-    match run(cli.command).await {
+    match run(cli.stack.as_deref(), cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Reported) => ExitCode::FAILURE,
         Err(e) => {
@@ -176,8 +182,19 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> Result<(), CliError> {
-    let app = App::build(Config::from_env()?).await?;
+/// The configuration from the environment or, with `--stack`, from the stack over it.
+async fn app(stack: Option<&str>) -> Result<App, CliError> {
+    let Some(name) = stack else {
+        return Ok(App::build(Config::from_env()?).await?);
+    };
+    let sdk = tubefeed_app::load_sdk(Config::tls_roots_from_env()?).await?;
+    let vars = stack::variables(&sdk, name).await?;
+    let config = Config::from_lookup(|k| vars.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
+    Ok(App::with_sdk(config, sdk))
+}
+
+async fn run(stack: Option<&str>, command: Command) -> Result<(), CliError> {
+    let app = app(stack).await?;
     match command {
         Command::Fetch => fetch::run(&app).await,
         Command::Serve { addr } => serve::run(&app, addr).await,

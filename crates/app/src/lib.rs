@@ -158,50 +158,13 @@ impl App {
     /// Loads the AWS configuration (region, credentials, `AWS_ENDPOINT_URL_*` overrides) and
     /// builds one DynamoDB client. Fails, in one sentence, when no region can be found.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = region::named_or_local().await {
-            loader = loader.region(region);
-        }
-        {
-            // The SDK's HTTPS client, built here rather than by the SDK: rustls with ring (aws-lc's
-            // static library costs each bootstrap about a megabyte), and with the compiled-in
-            // roots unless TLS_ROOTS=system (the system store is a bundle and ~150 files read
-            // on the first connection).
-            use aws_smithy_http_client::tls::{
-                self, TlsContext, TrustStore, rustls_provider::CryptoMode,
-            };
-            let trust = match config.tls_roots {
-                TlsRoots::Builtin => TrustStore::empty()
-                    .with_native_roots(false)
-                    .with_pem_certificate(WEBPKI_ROOTS_PEM),
-                TlsRoots::System => TrustStore::default(),
-            };
-            let mut https = aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
-            match TlsContext::builder().with_trust_store(trust).build() {
-                Ok(ctx) => https = https.tls_context(ctx),
-                Err(e) => {
-                    tracing::warn!(error = %e, "TLS trust store unusable; using the system store")
-                }
-            }
-            loader =
-                loader.http_client(SharedHttpClient::new(RootsOnFirstUse(https.build_https())));
-        }
-        // Lambda hands every function its role's credentials in the environment, which the
-        // default chain would try first anyway; naming that provider spares the cold start the
-        // rest of the chain (its STS client and its TLS set-up). Elsewhere (profiles, SSO, ECS,
-        // IMDS) the default chain stays.
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-            && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
-        {
-            loader = loader.credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            );
-        }
-        let sdk = loader.load().await;
-        if sdk.region().is_none() {
-            return Err(StartupError::NoRegion);
-        }
+        let sdk = load_sdk(config.tls_roots).await?;
+        Ok(Self::with_sdk(config, sdk))
+    }
+
+    /// The app on an AWS configuration already loaded (the CLI's `--stack` reads the stack
+    /// with it before the configuration is known).
+    pub fn with_sdk(config: Config, sdk: aws_config::SdkConfig) -> Self {
         let mut store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
@@ -212,7 +175,7 @@ impl App {
         if let Some(url) = region::dynamodb_endpoint_url() {
             store = store.with_endpoint_url(&url);
         }
-        Ok(Self { config, store, sdk })
+        Self { config, store, sdk }
     }
 
     /// The configured key source: `YOUTUBE_API_KEYS` or the `YOUTUBE_API_KEYS_SECRET_ID`
@@ -337,4 +300,53 @@ pub fn enricher<'a>(
         settings,
         blocked,
     }
+}
+
+/// The AWS configuration every client is built from: region (or a clear error), credentials,
+/// `AWS_ENDPOINT_URL_*` overrides, and the HTTPS client below.
+pub async fn load_sdk(tls_roots: TlsRoots) -> Result<aws_config::SdkConfig, StartupError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = region::named_or_local().await {
+        loader = loader.region(region);
+    }
+    {
+        // The SDK's HTTPS client, built here rather than by the SDK: rustls with ring (aws-lc's
+        // static library costs each bootstrap about a megabyte), and with the compiled-in
+        // roots unless TLS_ROOTS=system (the system store is a bundle and ~150 files read
+        // on the first connection).
+        use aws_smithy_http_client::tls::{
+            self, TlsContext, TrustStore, rustls_provider::CryptoMode,
+        };
+        let trust = match tls_roots {
+            TlsRoots::Builtin => TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(WEBPKI_ROOTS_PEM),
+            TlsRoots::System => TrustStore::default(),
+        };
+        let mut https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
+        match TlsContext::builder().with_trust_store(trust).build() {
+            Ok(ctx) => https = https.tls_context(ctx),
+            Err(e) => {
+                tracing::warn!(error = %e, "TLS trust store unusable; using the system store")
+            }
+        }
+        loader = loader.http_client(SharedHttpClient::new(RootsOnFirstUse(https.build_https())));
+    }
+    // Lambda hands every function its role's credentials in the environment, which the
+    // default chain would try first anyway; naming that provider spares the cold start the
+    // rest of the chain (its STS client and its TLS set-up). Elsewhere (profiles, SSO, ECS,
+    // IMDS) the default chain stays.
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+    {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    let sdk = loader.load().await;
+    if sdk.region().is_none() {
+        return Err(StartupError::NoRegion);
+    }
+    Ok(sdk)
 }

@@ -148,6 +148,12 @@ impl Config {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
+    /// `TLS_ROOTS` alone: the AWS clients are built with it before the rest is known (the
+    /// CLI's `--stack` reads the stack first).
+    pub fn tls_roots_from_env() -> Result<TlsRoots, ConfigError> {
+        tls_roots(&Lookup::new(|k| std::env::var(k).ok()))
+    }
+
     /// Parses from any lookup, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = Lookup::new(get);

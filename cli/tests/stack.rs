@@ -1,0 +1,101 @@
+//! `--stack NAME` / `TUBEFEED_STACK`: the deployment's table and topics come from its
+//! CloudFormation stack (moto's CloudFormation here, DynamoDB Local for the table), over
+//! whatever the environment says; a stack that is not there is a usage error naming it.
+
+mod common;
+
+use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cloudformation::types::Parameter;
+use serde_json::Value;
+use tubefeed_testkit::{dynamodb_client, fresh_table, sdk_http_client, secretsmanager_endpoint};
+
+fn cloudformation() -> aws_sdk_cloudformation::Client {
+    let conf = aws_sdk_cloudformation::Config::builder()
+        .http_client(sdk_http_client())
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(secretsmanager_endpoint())
+        .build();
+    aws_sdk_cloudformation::Client::from_conf(conf)
+}
+
+/// A stack shaped like template.yaml's where the CLI looks: the TableName output and the
+/// topic parameters.
+async fn stack_for(table: &str) -> String {
+    let name = format!("tubefeed-{}", table.replace(['_', '.'], "-"));
+    let template = serde_json::json!({
+        "Parameters": {
+            "SearchQueries": {"Type": "String", "Default": "cricket"},
+            "ArchivedTopics": {"Type": "String", "Default": ""},
+        },
+        "Resources": {"AlarmTopic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"TableName": {"Value": table}},
+    });
+    cloudformation()
+        .create_stack()
+        .stack_name(&name)
+        .template_body(template.to_string())
+        .parameters(
+            Parameter::builder()
+                .parameter_key("SearchQueries")
+                .parameter_value("chess:2,golf")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+async fn tubefeed(args: &[&str], env: &[(&str, &str)]) -> common::Out {
+    let moto = secretsmanager_endpoint();
+    let mut all = vec![
+        ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto.as_str()),
+        // What a shell left over from another deployment might hold: the stack wins.
+        ("TABLE_NAME", "some-other-table"),
+        ("SEARCH_QUERIES", "cricket"),
+    ];
+    all.extend_from_slice(env);
+    common::tubefeed(args, &all).await
+}
+
+#[tokio::test]
+async fn a_stack_name_is_all_the_cli_needs() {
+    let table = fresh_table(&dynamodb_client()).await;
+    let stack = stack_for(&table).await;
+
+    let status = tubefeed(&["--stack", &stack, "status", "--json"], &[]).await;
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
+    let s: Value = serde_json::from_str(status.stdout.trim()).unwrap();
+    let topics: Vec<&str> = s["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["chess", "golf"], "the stack's SearchQueries: {s}");
+
+    // The same through TUBEFEED_STACK; the table is the stack's (it exists already).
+    let created = tubefeed(
+        &["table", "create", "--json"],
+        &[("TUBEFEED_STACK", &stack)],
+    )
+    .await;
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    let c: Value = serde_json::from_str(created.stdout.trim()).unwrap();
+    assert_eq!(c, serde_json::json!({"table": table, "created": false}));
+}
+
+#[tokio::test]
+async fn a_missing_stack_is_a_usage_error_naming_it_and_the_region() {
+    let out = tubefeed(&["--stack", "no-such-stack", "status"], &[]).await;
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--stack no-such-stack: no such stack in us-east-1"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+}
