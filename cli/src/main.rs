@@ -1,6 +1,7 @@
 //! `tubefeed`: the same code paths as the Lambdas, for local runs, operations and self-hosting.
 
 mod channels;
+mod deployment;
 mod enrich;
 mod error;
 mod fetch;
@@ -183,18 +184,19 @@ async fn main() -> ExitCode {
 }
 
 /// The configuration from the environment or, with `--stack`, from the stack over it.
-async fn app(stack: Option<&str>) -> Result<App, CliError> {
+async fn app(stack: Option<&str>) -> Result<(App, Option<stack::Stack>), CliError> {
     let Some(name) = stack else {
-        return Ok(App::build(Config::from_env()?).await?);
+        return Ok((App::build(Config::from_env()?).await?, None));
     };
     let sdk = tubefeed_app::load_sdk(Config::tls_roots_from_env()?).await?;
-    let vars = stack::variables(&sdk, name).await?;
-    let config = Config::from_lookup(|k| vars.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
-    Ok(App::with_sdk(config, sdk))
+    let stack = stack::read(&sdk, name).await?;
+    let config =
+        Config::from_lookup(|k| stack.vars.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
+    Ok((App::with_sdk(config, sdk), Some(stack)))
 }
 
 async fn run(stack: Option<&str>, command: Command) -> Result<(), CliError> {
-    let app = app(stack).await?;
+    let (app, stack) = app(stack).await?;
     match command {
         Command::Fetch => fetch::run(&app).await,
         Command::Serve { addr } => serve::run(&app, addr).await,
@@ -203,7 +205,7 @@ async fn run(stack: Option<&str>, command: Command) -> Result<(), CliError> {
         Command::Enrich { topics, units } => enrich::run(&app, &topics, units).await,
         Command::Keys { command } => keys::run(&app, command).await,
         Command::PageKeys { command } => page_keys::run(&app, command).await,
-        Command::Status { json } => status::run(&app, json).await,
+        Command::Status { json } => status::run(&app, stack.as_ref(), json).await,
         Command::Import {
             file,
             topic,

@@ -30,11 +30,16 @@ const PARAMETERS: &[(&str, &str)] = &[
     ("PublicBaseUrl", "PUBLIC_BASE_URL"),
 ];
 
-/// The variables the stack sets; empty parameters set nothing (their defaults apply).
-pub async fn variables(
-    sdk: &aws_config::SdkConfig,
-    name: &str,
-) -> Result<HashMap<&'static str, String>, CliError> {
+/// What a stack tells the CLI.
+pub struct Stack {
+    pub name: String,
+    /// The variables it sets; empty parameters set nothing (their defaults apply).
+    pub vars: HashMap<&'static str, String>,
+    /// `FetchDeadLetterQueueUrl`, for `status`.
+    pub dead_letter_queue: Option<String>,
+}
+
+pub async fn read(sdk: &aws_config::SdkConfig, name: &str) -> Result<Stack, CliError> {
     let region = sdk.region().map_or_else(String::new, ToString::to_string);
     let out = Client::new(sdk)
         .describe_stacks()
@@ -67,6 +72,12 @@ pub async fn variables(
         .first()
         .ok_or_else(|| CliError::usage(format!("--stack {name}: no such stack in {region}")))?;
     let mut vars = HashMap::new();
+    let dead_letter_queue = stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("FetchDeadLetterQueueUrl"))
+        .and_then(|o| o.output_value())
+        .map(str::to_owned);
     for o in stack.outputs() {
         let var = OUTPUTS.iter().find(|(k, _)| Some(*k) == o.output_key());
         if let (Some((_, var)), Some(v)) = (var, o.output_value()) {
@@ -88,5 +99,9 @@ pub async fn variables(
             "--stack {name}: the stack has no TableName output; is it a tubefeed stack?"
         )));
     }
-    Ok(vars)
+    Ok(Stack {
+        name: name.to_owned(),
+        vars,
+        dead_letter_queue,
+    })
 }

@@ -8,7 +8,9 @@ use tubefeed_app::App;
 use tubefeed_core::pacific::next_pacific_midnight;
 use tubefeed_core::{FeedReader, KeyPoolCounts, KeyRing, ProjectReport, UnitUse};
 
+use crate::deployment::{self, Deployment};
 use crate::error::CliError;
+use crate::stack::Stack;
 
 #[derive(Serialize)]
 struct TopicStatus {
@@ -45,12 +47,18 @@ struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     key_source_error: Option<String>,
     next_reset: DateTime<Utc>,
+    /// With `--stack`: its alarms and dead-letter queue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployment: Option<Deployment>,
 }
 
-pub async fn run(app: &App, json: bool) -> Result<(), CliError> {
-    let status = gather(app)
+pub async fn run(app: &App, stack: Option<&Stack>, json: bool) -> Result<(), CliError> {
+    let mut status = gather(app)
         .await
         .map_err(|e| CliError::failed(format!("status: {e}")))?;
+    if let Some(stack) = stack {
+        status.deployment = Some(deployment::read(app.sdk(), stack).await);
+    }
     if json {
         println!("{}", serde_json::to_string(&status).unwrap_or_default());
     } else {
@@ -113,6 +121,7 @@ async fn gather(app: &App) -> Result<Status, String> {
         units,
         key_source_error,
         next_reset: next_pacific_midnight(now),
+        deployment: None,
     })
 }
 
@@ -176,4 +185,27 @@ fn print_text(s: &Status) {
         "quotas reset at {}",
         s.next_reset.format("%Y-%m-%d %H:%M:%SZ")
     );
+    if let Some(d) = &s.deployment {
+        print_deployment(d);
+    }
+}
+
+fn print_deployment(d: &Deployment) {
+    let firing: Vec<&str> = d
+        .alarms
+        .iter()
+        .filter(|a| a.state == "ALARM")
+        .map(|a| a.name.as_str())
+        .collect();
+    if firing.is_empty() {
+        println!("stack {}: {} alarms, none firing", d.stack, d.alarms.len());
+    } else {
+        println!("stack {}: ALARM: {}", d.stack, firing.join(", "));
+    }
+    if let Some(n) = d.dead_letters {
+        println!("  dead-letter queue: {n} failed scheduled fetches waiting");
+    }
+    for e in &d.errors {
+        println!("  could not read {e}");
+    }
 }

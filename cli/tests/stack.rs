@@ -20,9 +20,40 @@ fn cloudformation() -> aws_sdk_cloudformation::Client {
     aws_sdk_cloudformation::Client::from_conf(conf)
 }
 
-/// A stack shaped like template.yaml's where the CLI looks: the TableName output and the
-/// topic parameters.
+/// moto's SQS and CloudWatch, where the test puts the deployment's queue and alarms.
+fn sqs() -> aws_sdk_sqs::Client {
+    let conf = aws_sdk_sqs::Config::builder()
+        .http_client(sdk_http_client())
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(secretsmanager_endpoint())
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
+fn cloudwatch() -> aws_sdk_cloudwatch::Client {
+    let conf = aws_sdk_cloudwatch::Config::builder()
+        .http_client(sdk_http_client())
+        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(secretsmanager_endpoint())
+        .build();
+    aws_sdk_cloudwatch::Client::from_conf(conf)
+}
+
+/// A stack shaped like template.yaml's where the CLI looks: the TableName and
+/// FetchDeadLetterQueueUrl outputs and the topic parameters.
 async fn stack_for(table: &str) -> String {
+    stack_with(table, "http://unused.example/queue").await
+}
+
+async fn stack_with(table: &str, queue_url: &str) -> String {
     let name = format!("tubefeed-{}", table.replace(['_', '.'], "-"));
     let template = serde_json::json!({
         "Parameters": {
@@ -30,7 +61,10 @@ async fn stack_for(table: &str) -> String {
             "ArchivedTopics": {"Type": "String", "Default": ""},
         },
         "Resources": {"AlarmTopic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"TableName": {"Value": table}},
+        "Outputs": {
+            "TableName": {"Value": table},
+            "FetchDeadLetterQueueUrl": {"Value": queue_url},
+        },
     });
     cloudformation()
         .create_stack()
@@ -52,6 +86,8 @@ async fn tubefeed(args: &[&str], env: &[(&str, &str)]) -> common::Out {
     let moto = secretsmanager_endpoint();
     let mut all = vec![
         ("AWS_ENDPOINT_URL_CLOUDFORMATION", moto.as_str()),
+        ("AWS_ENDPOINT_URL_SQS", moto.as_str()),
+        ("AWS_ENDPOINT_URL_CLOUDWATCH", moto.as_str()),
         // What a shell left over from another deployment might hold: the stack wins.
         ("TABLE_NAME", "some-other-table"),
         ("SEARCH_QUERIES", "cricket"),
@@ -98,4 +134,96 @@ async fn a_missing_stack_is_a_usage_error_naming_it_and_the_region() {
         out.stderr
     );
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+}
+
+/// With a stack, `status` adds what only the deployment knows: its alarms (the one firing
+/// named) and the failed fetches waiting in its dead-letter queue.
+#[tokio::test]
+async fn status_with_a_stack_shows_its_alarms_and_dead_letters() {
+    let table = fresh_table(&dynamodb_client()).await;
+    let sqs = sqs();
+    let queue = sqs
+        .create_queue()
+        .queue_name(format!("dlq-{table}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for n in 0..2 {
+        sqs.send_message()
+            .queue_url(&queue)
+            .message_body(format!("failed run {n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let stack = stack_with(&table, &queue).await;
+    let cw = cloudwatch();
+    for (alarm, state) in [("FetchFailuresAlarm", "ALARM"), ("Api5xxAlarm", "OK")] {
+        let name = format!("{stack}-{alarm}-X1Y2Z3");
+        cw.put_metric_alarm()
+            .alarm_name(&name)
+            .namespace("AWS/Lambda")
+            .metric_name("Errors")
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+            .period(300)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+        cw.set_alarm_state()
+            .alarm_name(&name)
+            .state_value(state.into())
+            .state_reason("test")
+            .send()
+            .await
+            .unwrap();
+    }
+    let json = tubefeed(&["--stack", &stack, "status", "--json"], &[]).await;
+    assert_eq!(json.code, Some(0), "{}", json.stderr);
+    let s: Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    let d = &s["deployment"];
+    assert_eq!(d["stack"], stack.as_str(), "{s}");
+    assert_eq!(d["dead_letters"], 2, "{s}");
+    let mut states: Vec<(String, String)> = d["alarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_owned(),
+                a["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            (format!("{stack}-Api5xxAlarm-X1Y2Z3"), "OK".to_owned()),
+            (
+                format!("{stack}-FetchFailuresAlarm-X1Y2Z3"),
+                "ALARM".to_owned()
+            ),
+        ]
+    );
+    let text = tubefeed(&["--stack", &stack, "status"], &[]).await;
+    assert!(
+        text.stdout.contains(&format!(
+            "stack {stack}: ALARM: {stack}-FetchFailuresAlarm-X1Y2Z3"
+        )),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("dead-letter queue: 2 failed scheduled fetches waiting"),
+        "{}",
+        text.stdout
+    );
 }

@@ -178,6 +178,11 @@ impl App {
         Self { config, store, sdk }
     }
 
+    /// The AWS configuration the app's clients were built from.
+    pub fn sdk(&self) -> &aws_config::SdkConfig {
+        &self.sdk
+    }
+
     /// The configured key source: `YOUTUBE_API_KEYS` or the `YOUTUBE_API_KEYS_SECRET_ID`
     /// secret (read lazily, through a `KEYS_CACHE_SECONDS` cache).
     pub fn key_source(&self) -> Result<ConfiguredKeySource, StartupError> {
