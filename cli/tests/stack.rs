@@ -4,47 +4,36 @@
 
 mod common;
 
-use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudformation::types::Parameter;
 use serde_json::Value;
 use tubefeed_testkit::{dynamodb_client, fresh_table, sdk_http_client, secretsmanager_endpoint};
 
-fn cloudformation() -> aws_sdk_cloudformation::Client {
-    let conf = aws_sdk_cloudformation::Config::builder()
-        .http_client(sdk_http_client())
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(secretsmanager_endpoint())
-        .build();
-    aws_sdk_cloudformation::Client::from_conf(conf)
+/// A client of one of moto's services (each SDK crate has its own config types).
+macro_rules! moto_client {
+    ($sdk:ident) => {{
+        use $sdk::config::{BehaviorVersion, Credentials, Region};
+        let conf = $sdk::Config::builder()
+            .http_client(sdk_http_client())
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+            .endpoint_url(secretsmanager_endpoint())
+            .build();
+        $sdk::Client::from_conf(conf)
+    }};
 }
 
-/// moto's SQS and CloudWatch, where the test puts the deployment's queue and alarms.
+/// moto's CloudFormation, SQS and CloudWatch, where the test puts the deployment.
+fn cloudformation() -> aws_sdk_cloudformation::Client {
+    moto_client!(aws_sdk_cloudformation)
+}
+
 fn sqs() -> aws_sdk_sqs::Client {
-    let conf = aws_sdk_sqs::Config::builder()
-        .http_client(sdk_http_client())
-        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .endpoint_url(secretsmanager_endpoint())
-        .build();
-    aws_sdk_sqs::Client::from_conf(conf)
+    moto_client!(aws_sdk_sqs)
 }
 
 fn cloudwatch() -> aws_sdk_cloudwatch::Client {
-    let conf = aws_sdk_cloudwatch::Config::builder()
-        .http_client(sdk_http_client())
-        .behavior_version(aws_sdk_cloudwatch::config::BehaviorVersion::latest())
-        .region(aws_sdk_cloudwatch::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_cloudwatch::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .endpoint_url(secretsmanager_endpoint())
-        .build();
-    aws_sdk_cloudwatch::Client::from_conf(conf)
+    moto_client!(aws_sdk_cloudwatch)
 }
 
 /// A stack shaped like template.yaml's where the CLI looks: the TableName and
