@@ -18,10 +18,7 @@ browser="$root/.local/browser"
 run=$(new_run_dir browser)
 started=$(date +%s)
 
-# The binaries as the workspace's test build makes them (features unified with the tests'
-# dev-dependencies): after `cargo test`/nextest this is a no-op, where `cargo build -p …`
-# resolves other features and recompiled most of the workspace (~5 minutes of make test).
-cargo test --workspace --locked --no-run -q
+cargo build -q -p tubefeed -p youtube-sim
 sim_pid="" serve_pid=""
 profile_tmp=$(mktemp -d "${TMPDIR:-/tmp}/tubefeed-browser.XXXXXX")
 # shellcheck disable=SC2329 # called by the EXIT trap

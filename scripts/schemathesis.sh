@@ -10,10 +10,7 @@ cd "$root"
 : "${TUBEFEED_TEST_DYNAMODB:?set by scripts/test.sh}"
 scripts/bootstrap.sh test
 run=$(new_run_dir schemathesis)
-# The binaries as the workspace's test build makes them (features unified with the tests'
-# dev-dependencies): after `cargo test`/nextest this is a no-op, where `cargo build -p …`
-# resolves other features and recompiled most of the workspace (~5 minutes of make test).
-cargo test --workspace --locked --no-run -q
+cargo build -q -p tubefeed
 serve_pid=""
 trap '[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true' EXIT
 
