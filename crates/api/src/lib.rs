@@ -98,6 +98,8 @@ pub struct ApiState<R> {
     refresh: Option<KeyRefresh>,
     refreshed: std::sync::Mutex<Instant>,
     pub settings: ApiSettings,
+    /// [`ApiSettings::served_topics`], made once rather than on every list request.
+    served_topics: Vec<Topic>,
     first_pages: quick_cache::sync::Cache<String, (Instant, Arc<Vec<u8>>)>,
     blocks: blocks::Blocks,
     /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum, made on
@@ -112,6 +114,7 @@ impl<R> ApiState<R> {
             tokens: std::sync::RwLock::new(tokens),
             searches: limit::SearchLimiter::new(settings.search_per_second),
             blocks: blocks::Blocks::new(settings.blocked_channels.clone()),
+            served_topics: settings.served_topics(),
             refresh: None,
             refreshed: std::sync::Mutex::new(Instant::now()),
             settings,
@@ -261,7 +264,7 @@ async fn openapi<R: FeedReader>(
     cached_response(
         &headers,
         st.openapi
-            .get_or_init(|| openapi_for(&st.settings.served_topics()))
+            .get_or_init(|| openapi_for(&st.served_topics))
             .clone(),
         "application/json",
         "public, max-age=3600",

@@ -128,12 +128,7 @@ async fn request<R: FeedReader>(
     raw: Option<&str>,
     route: &ListRoute<'_>,
 ) -> Result<ListRequest, ApiError> {
-    let mut req = parse_list_with(
-        raw,
-        &st.settings.served_topics(),
-        route.require_q,
-        route.default_limit,
-    )?;
+    let mut req = parse_list_with(raw, &st.served_topics, route.require_q, route.default_limit)?;
     let hidden = st
         .blocks
         .current(&st.reader)

@@ -56,9 +56,7 @@ impl DynamoStore {
             .map(|n| Topic::parse(n).map_err(|e| StoreError::Corrupt(format!("topic {n:?}: {e}"))))
             .collect()
     }
-}
 
-impl DynamoStore {
     /// How many of a topic's stored videos were published at or after `since`: a `Query` of the
     /// topic's timeline from `since` on that returns a count only (its items are still read).
     pub async fn count_published_since(
