@@ -67,6 +67,9 @@ pub struct SimConfig {
     /// History generated at start-up: with a positive `rate_per_minute`, videos are generated as
     /// if the simulator had already been running for this long.
     pub backfill: Duration,
+    /// Who uploads the generated videos. `None` keeps the small built-in set of sports channels
+    /// and no off-topic uploads (the streams every existing test was written against).
+    pub channels: Option<ChannelPlan>,
 }
 
 impl Default for SimConfig {
@@ -93,6 +96,39 @@ impl Default for SimConfig {
             clock: ClockMode::Real,
             faults: FaultPlan::default(),
             backfill: Duration::ZERO,
+            channels: None,
+        }
+    }
+}
+
+/// A population of channels with a realistic skew: a few busy channels post most of a topic's
+/// videos, and every channel also posts things no topic search finds.
+///
+/// Channel `n` (0-based rank, 0 = busiest) is titled `Sim Channel {n}` and its id is derived
+/// from that title, so it looks like a real `UC…` id and is the same in every run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelPlan {
+    /// Channels in the plan (0 = no plan).
+    pub count: usize,
+    /// How many of them (ranks `0..top`) are the busy ones.
+    pub top: usize,
+    /// Share (0..=1) of a topic's generated videos posted by the `top` channels, chosen
+    /// uniformly among them; the rest come uniformly from ranks `top..count`.
+    pub top_share: f64,
+    /// Off-topic uploads per generated on-topic upload (a second Poisson stream per topic at
+    /// `rate_per_minute * off_topic_per_on_topic`, posted by the same channel distribution).
+    /// They show up in channel feeds and `videos.list`, never in `search.list`.
+    pub off_topic_per_on_topic: f64,
+}
+
+impl Default for ChannelPlan {
+    fn default() -> Self {
+        ChannelPlan {
+            count: 300,
+            top: 50,
+            top_share: 0.8,
+            off_topic_per_on_topic: 0.5,
         }
     }
 }
@@ -151,6 +187,9 @@ pub enum InvalidKeyShape {
 /// `slow_ms` delays every search answer, faulty or not. A fault answer counts in
 /// [`crate::CallStats`] but costs no quota: real backend errors are not billed, whereas
 /// invalid requests (400) are.
+///
+/// The `feed*` fields apply only to `GET /feeds/videos.xml`, which has its own call numbers, so
+/// they never change what search or `videos.list` answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FaultPlan {
@@ -163,6 +202,13 @@ pub struct FaultPlan {
     /// While true, every `videos.list` call answers 503 `backendError` (not billed); search is
     /// unaffected.
     pub videos_unavailable: bool,
+    /// Fraction (0..=1) of feed requests answered `500` with an HTML body, decided by a hash of
+    /// `(seed, feed request number)` like `status_500_fraction`.
+    pub feed_error_fraction: f64,
+    /// While true, every feed request answers `503` (checked before `feed_error_fraction`).
+    pub feeds_down: bool,
+    /// Delays every feed answer by this many milliseconds.
+    pub feed_slow_ms: Option<u64>,
 }
 
 /// `snippet.liveBroadcastContent`.

@@ -1,4 +1,5 @@
-//! A faithful, deterministic simulator of the YouTube Data API v3 `search.list` endpoint.
+//! A faithful, deterministic simulator of the YouTube Data API v3 `search.list` endpoint (with
+//! `videos.list` and the public channel feeds beside it).
 //!
 //! It reproduces what a feed fetcher has to survive on the real service, modelled on captured
 //! responses: HTML-escaped titles, descriptions cut to ~160 characters, opaque page tokens that
@@ -26,7 +27,10 @@
 //!
 //! * `GET /youtube/v3/search` and `GET /search`: search.list.
 //! * `GET /youtube/v3/videos` and `GET /videos`: videos.list by `id` (see below).
+//! * `GET /feeds/videos.xml?channel_id=UC…`: a channel's Atom feed (see below);
+//!   [`SimHandle::feed_url`] builds the URL.
 //! * `GET /_sim/state`: [`SimState`] (clock, videos per topic, call statistics, budgets, faults).
+//! * `GET /_sim/channels`: `{"channel_ids": [...]}`, the [`ChannelPlan`]'s channels busiest first.
 //! * `POST /_sim/advance` `{"seconds": N}`: [`SimControl::advance`]; answers the new state.
 //! * `POST /_sim/videos`: a [`NewVideo`] (`published_at` optional, default now); answers
 //!   `201 {"video_id"}`.
@@ -67,11 +71,39 @@
 //! follows the title's script. `player.embedWidth`/`embedHeight` follow the video's frame, only
 //! when `maxWidth` or `maxHeight` is given. `fields` is not applied. [`FaultPlan::videos_unavailable`]
 //! turns every call into a 503.
+//!
+//! # Channels and their feeds
+//!
+//! Without [`SimConfig::channels`], generated videos come from ~30 built-in sports channels.
+//! With a [`ChannelPlan`], each topic's videos are posted by `count` channels titled
+//! `Sim Channel {n}` (`n` = rank, 0 = busiest; [`SimControl::channel_ids`] lists their ids),
+//! the `top` busiest posting `top_share` of them; the uploader is drawn from a random stream of
+//! its own, so every on-topic id, title and time is the same as without a plan. Each topic also
+//! gets a second Poisson stream of **off-topic** uploads (cooking, travel, music, vlogs) at
+//! `rate_per_minute * off_topic_per_on_topic`, by the same channels, whose title and description
+//! contain no word of any configured topic, not even inside another word. Off-topic uploads are
+//! never returned by `search.list` (whatever `q`), count for no topic in [`SimState::topics`]
+//! (see [`SimState::off_topic`]) and are found by `videos.list` and in their channel's feed.
+//!
+//! `GET /feeds/videos.xml?channel_id=…` answers like YouTube: no key (a `key` parameter is
+//! ignored), no quota, `200 text/xml; charset=UTF-8` with the channel's 15 newest uploads
+//! published at or before now (on- and off-topic, not deleted), newest first, **whatever their
+//! `indexed_at`**: an upload is in its channel's feed before search can find it. Titles and
+//! descriptions are the full plain text, XML-escaped. `ETag` (over the entries' ids and update
+//! times; growing view counts do not change it) and `Last-Modified` (the newest entry's
+//! publication, or the channel's creation) allow `304 Not Modified` on `If-None-Match`, or on
+//! `If-Modified-Since` when no `If-None-Match` is sent. A channel nobody planned and nobody
+//! uploaded to is a `404`, a missing or malformed `channel_id` a `400`, both with Google's HTML
+//! error page. [`FaultPlan::feeds_down`] (503), [`FaultPlan::feed_error_fraction`] (500) and
+//! [`FaultPlan::feed_slow_ms`] act on feeds only; feed requests are counted apart
+//! ([`CallStats::feed_requests`], [`SimControl::feed_stats`]).
 
+mod channels;
 mod config;
 mod control;
 mod details;
 mod errors;
+mod feeds;
 mod fields;
 mod generate;
 mod ids;
@@ -84,9 +116,9 @@ mod videos;
 mod world;
 
 pub use config::{
-    ClockMode, DetailsOverride, FaultPlan, InvalidKeyShape, LiveState, NewVideo, QuotaErrorShape,
-    Shape, SimConfig,
+    ChannelPlan, ClockMode, DetailsOverride, FaultPlan, InvalidKeyShape, LiveState, NewVideo,
+    QuotaErrorShape, Shape, SimConfig,
 };
 pub use control::SimControl;
 pub use server::SimHandle;
-pub use stats::{CallStats, SimState, TopicCounts};
+pub use stats::{CallStats, FeedStats, SimState, TopicCounts};

@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use youtube_sim::{ClockMode, FaultPlan, InvalidKeyShape, QuotaErrorShape, SimConfig, SimHandle};
+use youtube_sim::{
+    ChannelPlan, ClockMode, FaultPlan, InvalidKeyShape, QuotaErrorShape, SimConfig, SimHandle,
+};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum QuotaShapeArg {
@@ -78,6 +80,11 @@ struct Cli {
     /// Delay every search answer by this many milliseconds.
     #[arg(long)]
     slow_ms: Option<u64>,
+    /// Generated videos come from a planned population of channels (feeds under
+    /// /feeds/videos.xml): COUNT channels, the TOP busiest posting SHARE of each topic's videos,
+    /// plus OFF off-topic uploads per on-topic one (default 0.5), e.g. `300/50/0.8`.
+    #[arg(long, value_name = "COUNT/TOP/SHARE[/OFF]")]
+    channels: Option<String>,
 }
 
 #[tokio::main]
@@ -95,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("--late-fraction must be within 0..=1");
     }
     let (projects, project_daily_calls) = parse_projects(&cli.projects)?;
+    let channels = cli.channels.as_deref().map(parse_channels).transpose()?;
     let cfg = SimConfig {
         seed: cli.seed,
         topics: cli.topics,
@@ -128,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
             ..FaultPlan::default()
         },
         backfill: Duration::from_secs(cli.backfill_minutes.saturating_mul(60)),
+        channels,
     };
     let sim = SimHandle::start_on_port(cfg, cli.port)
         .await
@@ -193,4 +202,31 @@ fn parse_projects(args: &[String]) -> anyhow::Result<Projects> {
         }
     }
     Ok((keys, calls))
+}
+
+/// `--channels COUNT/TOP/SHARE[/OFF]`.
+fn parse_channels(arg: &str) -> anyhow::Result<ChannelPlan> {
+    let bad = || anyhow::anyhow!("--channels {arg:?}: expected COUNT/TOP/SHARE[/OFF]");
+    let parts: Vec<&str> = arg.split('/').collect();
+    let (count, top, share, off) = match parts.as_slice() {
+        [c, t, s] => (c, t, s, None),
+        [c, t, s, o] => (c, t, s, Some(o)),
+        _ => return Err(bad()),
+    };
+    let plan = ChannelPlan {
+        count: count.parse().map_err(|_| bad())?,
+        top: top.parse().map_err(|_| bad())?,
+        top_share: share.parse().map_err(|_| bad())?,
+        off_topic_per_on_topic: match off {
+            Some(o) => o.parse().map_err(|_| bad())?,
+            None => ChannelPlan::default().off_topic_per_on_topic,
+        },
+    };
+    if !(0.0..=1.0).contains(&plan.top_share) || plan.top > plan.count {
+        anyhow::bail!("--channels {arg:?}: SHARE must be within 0..=1 and TOP at most COUNT");
+    }
+    if !plan.off_topic_per_on_topic.is_finite() || plan.off_topic_per_on_topic < 0.0 {
+        anyhow::bail!("--channels {arg:?}: OFF must be a non-negative number");
+    }
+    Ok(plan)
 }

@@ -1,5 +1,5 @@
-//! HTTP front: the search endpoint under both `/youtube/v3/search` and `/search`, and the
-//! `/_sim/*` control plane.
+//! HTTP front: the search endpoint under both `/youtube/v3/search` and `/search`, channel feeds
+//! under `/feeds/videos.xml`, and the `/_sim/*` control plane.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{DetailsOverride, FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::control::{Shared, SimControl};
+use crate::feeds::{self, Conditions};
 use crate::search;
 use crate::stats::SimState;
 use crate::videos;
@@ -82,6 +83,15 @@ impl SimHandle {
         self.control.clone()
     }
 
+    /// `http://127.0.0.1:PORT/feeds/videos.xml?channel_id=…`: where
+    /// `https://www.youtube.com/feeds/videos.xml?channel_id=…` would go.
+    pub fn feed_url(&self, channel_id: &str) -> String {
+        format!(
+            "http://{}/feeds/videos.xml?channel_id={channel_id}",
+            self.addr
+        )
+    }
+
     /// Stops accepting connections and waits (at most 5 s) for in-flight requests.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
@@ -101,7 +111,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/search", get(search_handler))
         .route("/youtube/v3/videos", get(videos_handler))
         .route("/videos", get(videos_handler))
+        .route("/feeds/videos.xml", get(feed_handler))
         .route("/_sim/state", get(state_handler))
+        .route("/_sim/channels", get(channels_handler))
         .route("/_sim/advance", post(advance_handler))
         .route("/_sim/videos", post(video_handler))
         .route("/_sim/burst", post(burst_handler))
@@ -165,12 +177,68 @@ async fn answer_with(
     resp
 }
 
+async fn feed_handler(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let params = query.map(|Query(p)| p).unwrap_or_default();
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let cond = Conditions {
+        if_none_match: text(header::IF_NONE_MATCH),
+        if_modified_since: text(header::IF_MODIFIED_SINCE),
+    };
+    let answer = {
+        let mut world = shared.world();
+        feeds::feed(&mut world, &params, cond)
+    };
+    if let Some(ms) = answer.delay_ms {
+        tokio::time::sleep(StdDuration::from_millis(ms)).await;
+    }
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (status, answer.body).into_response();
+    let h = resp.headers_mut();
+    if status == StatusCode::NOT_MODIFIED {
+        h.remove(header::CONTENT_TYPE);
+    } else {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(if answer.html {
+                "text/html; charset=utf-8"
+            } else {
+                "text/xml; charset=UTF-8"
+            }),
+        );
+    }
+    let validators = [
+        (header::ETAG, answer.etag),
+        (header::LAST_MODIFIED, answer.last_modified),
+    ];
+    for (name, value) in validators {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            h.insert(name, v);
+        }
+    }
+    resp
+}
+
 fn control_of(shared: Arc<Shared>) -> SimControl {
     SimControl { shared }
 }
 
 async fn state_handler(State(shared): State<Arc<Shared>>) -> Json<SimState> {
     Json(control_of(shared).state())
+}
+
+#[derive(Debug, Serialize)]
+struct PlannedChannels {
+    channel_ids: Vec<String>,
+}
+
+async fn channels_handler(State(shared): State<Arc<Shared>>) -> Json<PlannedChannels> {
+    Json(PlannedChannels {
+        channel_ids: control_of(shared).channel_ids(),
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::FaultPlan;
 
-/// Counts of search calls, including rejected and faulty ones.
+/// Counts of calls, including rejected and faulty ones: search, `videos.list` and channel feeds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallStats {
     /// Every request to the search endpoint.
@@ -32,9 +32,43 @@ pub struct CallStats {
     /// Ids asked for across all `videos.list` requests.
     #[serde(default)]
     pub videos_ids_asked: u64,
+    /// Channel feed requests (`GET /feeds/videos.xml`, not counted in `total`), whatever the
+    /// answer.
+    #[serde(default)]
+    pub feed_requests: u64,
+    /// Feed requests answered `304 Not Modified`.
+    #[serde(default)]
+    pub feed_not_modified: u64,
+    /// Feed requests answered with an injected `500` or `503` ([`FaultPlan`] `feed*` fields).
+    #[serde(default)]
+    pub feed_errors: u64,
+    /// Feed requests by HTTP status.
+    #[serde(default)]
+    pub feed_per_status: BTreeMap<u16, u64>,
 }
 
-/// Videos of one topic.
+/// The feed part of [`CallStats`], as [`crate::SimControl::feed_stats`] answers it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedStats {
+    pub requests: u64,
+    pub not_modified: u64,
+    pub errors: u64,
+    pub per_status: BTreeMap<u16, u64>,
+}
+
+impl CallStats {
+    pub fn feeds(&self) -> FeedStats {
+        FeedStats {
+            requests: self.feed_requests,
+            not_modified: self.feed_not_modified,
+            errors: self.feed_errors,
+            per_status: self.feed_per_status.clone(),
+        }
+    }
+}
+
+/// Videos of one topic (on-topic ones: off-topic uploads are counted apart, in
+/// [`SimState::off_topic`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicCounts {
     /// All videos, searchable or not yet indexed.
@@ -52,4 +86,10 @@ pub struct SimState {
     /// Calls left today per key (configured keys and any key seen so far).
     pub keys: BTreeMap<String, u32>,
     pub faults: FaultPlan,
+    /// Off-topic uploads (see [`crate::ChannelPlan`]) by the topic whose stream generated them.
+    #[serde(default)]
+    pub off_topic: BTreeMap<String, usize>,
+    /// Channels in the plan (0 without one).
+    #[serde(default)]
+    pub planned_channels: usize,
 }

@@ -9,11 +9,16 @@ use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use chrono_tz::America::Los_Angeles;
 use fastrand::Rng;
 
-use crate::config::{ClockMode, DetailsOverride, FaultPlan, LiveState, NewVideo, SimConfig};
+use crate::channels::{self, Channel, ChannelIndex, Roster};
+use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::details::{self, Details};
 use crate::generate;
 use crate::ids;
 use crate::stats::CallStats;
+
+mod generation;
+
+use generation::TopicGen;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Video {
@@ -30,21 +35,14 @@ pub(crate) struct Video {
     pub haystack: String,
     /// What `videos.list` adds.
     pub details: Details,
+    /// An upload about something else, posted by a planned channel: it counts for no topic and
+    /// search never returns it, but its channel's feed and `videos.list` do.
+    pub off_topic: bool,
 }
 
 enum Clock {
     Real { offset: Duration },
     Manual { now: DateTime<Utc> },
-}
-
-/// Continuous generation for one topic. Each topic has its own random stream, so what one topic
-/// generates never depends on the others or on how time was advanced (one hour at once or in
-/// sixty steps gives the same videos).
-struct TopicGen {
-    topic: String,
-    rng: Rng,
-    next_at: DateTime<Utc>,
-    seq: u64,
 }
 
 struct KeyBudget {
@@ -63,6 +61,12 @@ pub(crate) struct World {
     /// Publication time by id, to find a video in `videos` by binary search.
     published: HashMap<String, DateTime<Utc>>,
     per_topic: BTreeMap<String, usize>,
+    /// Off-topic uploads by the topic whose stream generated them.
+    off_topic: BTreeMap<String, usize>,
+    roster: Option<Roster>,
+    channels: ChannelIndex,
+    /// Lowercased words of the configured topics, kept out of off-topic uploads.
+    avoid_words: Vec<String>,
     gens: Vec<TopicGen>,
     manual_seq: u64,
     manual_rng: Rng,
@@ -85,6 +89,8 @@ impl World {
             },
             ClockMode::Manual(start) => Clock::Manual { now: start },
         };
+        let roster = cfg.channels.as_ref().and_then(Roster::new);
+        let avoid_words = channels::topic_words(&cfg.topics);
         let mut world = World {
             manual_rng: Rng::with_seed(ids::hash64(&[b"manual", &cfg.seed.to_le_bytes()])),
             cfg,
@@ -93,6 +99,10 @@ impl World {
             ids: HashSet::new(),
             published: HashMap::new(),
             per_topic: BTreeMap::new(),
+            off_topic: BTreeMap::new(),
+            roster,
+            channels: ChannelIndex::default(),
+            avoid_words,
             gens: Vec::new(),
             manual_seq: 0,
             buckets: HashMap::new(),
@@ -102,30 +112,12 @@ impl World {
             server_errors_given: 0,
             malformed_given: 0,
         };
-        let backfill = Duration::from_std(world.cfg.backfill).unwrap_or_else(|_| Duration::zero());
-        let origin = world.now() - backfill;
-        let mut topics: Vec<String> = Vec::new();
-        for t in &world.cfg.topics {
-            if !topics.contains(t) {
-                topics.push(t.clone());
+        if let Some(r) = &world.roster {
+            for (id, title) in r.all() {
+                world.channels.register(id, title);
             }
         }
-        for topic in topics {
-            let mut rng = Rng::with_seed(ids::hash64(&[
-                b"topic",
-                &world.cfg.seed.to_le_bytes(),
-                topic.as_bytes(),
-            ]));
-            let first = world.interval(&mut rng);
-            world.gens.push(TopicGen {
-                topic,
-                rng,
-                next_at: origin
-                    .checked_add_signed(first)
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
-                seq: 0,
-            });
-        }
+        world.start_generators();
         world.catch_up();
         world
     }
@@ -155,69 +147,6 @@ impl World {
         self.malformed_given = 0;
     }
 
-    /// Exponential inter-arrival times: a Poisson process at `rate_per_minute`.
-    fn interval(&self, rng: &mut Rng) -> Duration {
-        let rate = self.cfg.rate_per_minute;
-        if rate <= 0.0 || !rate.is_finite() {
-            return Duration::MAX;
-        }
-        let mean_ms = 60_000.0 / rate;
-        let ms = -(1.0 - rng.f64()).ln() * mean_ms;
-        Duration::milliseconds((ms as i64).max(1))
-    }
-
-    /// Generates every video whose arrival time has passed.
-    pub(crate) fn catch_up(&mut self) {
-        if self.cfg.rate_per_minute <= 0.0 {
-            return;
-        }
-        let now = self.now();
-        let mut gens = std::mem::take(&mut self.gens);
-        for g in &mut gens {
-            while g.next_at <= now {
-                let published = g.next_at.trunc_subsecs(0);
-                let live = generate::live_state(&mut g.rng);
-                let content = generate::content(&mut g.rng, &g.topic, live);
-                let late = g.rng.f64() < self.cfg.late_fraction;
-                let index_delay_ms = g.rng.i64(0..=30_000);
-                let indexed_at = if late {
-                    published + Duration::from_std(self.cfg.late_delay).unwrap_or(Duration::zero())
-                } else {
-                    published + Duration::milliseconds(index_delay_ms)
-                };
-                let id = self.unique_id(&g.topic, g.seq);
-                g.seq += 1;
-                let details = details::draw(
-                    &id,
-                    &content.title,
-                    published,
-                    content.live,
-                    self.shorts_share(&g.topic),
-                    &DetailsOverride::default(),
-                );
-                self.insert(Video {
-                    details,
-                    haystack: haystack(&g.topic, &content.title, &content.description),
-                    id,
-                    topic: g.topic.clone(),
-                    published_at: published,
-                    indexed_at,
-                    title: content.title,
-                    description: content.description,
-                    channel_id: content.channel_id,
-                    channel_title: content.channel_title,
-                    live: content.live,
-                });
-                let step = self.interval(&mut g.rng);
-                g.next_at = g
-                    .next_at
-                    .checked_add_signed(step)
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            }
-        }
-        self.gens = gens;
-    }
-
     fn unique_id(&mut self, scope: &str, n: u64) -> String {
         let mut salt = 0;
         loop {
@@ -236,7 +165,14 @@ impl World {
             .partition_point(|x| (x.published_at, x.id.as_str()) < key);
         self.ids.insert(v.id.clone());
         self.published.insert(v.id.clone(), v.published_at);
-        *self.per_topic.entry(v.topic.clone()).or_insert(0) += 1;
+        let counts = if v.off_topic {
+            &mut self.off_topic
+        } else {
+            &mut self.per_topic
+        };
+        *counts.entry(v.topic.clone()).or_insert(0) += 1;
+        self.channels
+            .add_upload(&v.channel_id, &v.channel_title, v.published_at, &v.id);
         self.videos.insert(pos, v);
     }
 
@@ -249,7 +185,10 @@ impl World {
         let (channel_id, channel_title) = match (nv.channel_id, nv.channel_title) {
             (Some(id), Some(title)) => (id, title),
             (Some(id), None) => {
-                let title = generate::channel_title_for(&id);
+                let title = match self.roster.as_ref().and_then(|r| r.title_of(&id)) {
+                    Some(t) => t.to_owned(),
+                    None => generate::channel_title_for(&id),
+                };
                 (id, title)
             }
             (None, Some(title)) => (ids::channel_id(&title), title),
@@ -280,6 +219,7 @@ impl World {
             channel_id,
             channel_title,
             live,
+            off_topic: false,
         });
         id
     }
@@ -307,6 +247,10 @@ impl World {
         if self.deleted.contains(id) {
             return None;
         }
+        self.find(id)
+    }
+
+    fn find(&self, id: &str) -> Option<&Video> {
         let at = *self.published.get(id)?;
         let pos = self
             .videos
@@ -324,7 +268,7 @@ impl World {
         for t in &self.cfg.topics {
             out.insert(t.clone(), (0, 0));
         }
-        for v in &self.videos {
+        for v in self.videos.iter().filter(|v| !v.off_topic) {
             let e = out.entry(v.topic.clone()).or_insert((0, 0));
             e.0 += 1;
             if v.indexed_at <= now {
@@ -332,6 +276,41 @@ impl World {
             }
         }
         out
+    }
+
+    /// Off-topic uploads by the topic whose stream generated them.
+    pub(crate) fn off_topic_counts(&self) -> BTreeMap<String, usize> {
+        self.off_topic.clone()
+    }
+
+    /// The planned channels' ids, busiest first (empty without a plan).
+    pub(crate) fn plan_channel_ids(&self) -> Vec<String> {
+        self.roster
+            .as_ref()
+            .map(|r| r.ids().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The uploader of a video, deleted or not.
+    pub(crate) fn uploader(&self, id: &str) -> Option<String> {
+        self.find(id).map(|v| v.channel_id.clone())
+    }
+
+    pub(crate) fn topic_videos_by_channel(&self, topic: &str) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for v in self
+            .videos
+            .iter()
+            .filter(|v| !v.off_topic && v.topic == topic)
+        {
+            *out.entry(v.channel_id.clone()).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// A channel that exists: planned, or the uploader of some video.
+    pub(crate) fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.get(id)
     }
 
     /// Videos published within `[after, before]`, newest first (ties: higher id first).

@@ -158,7 +158,9 @@ fn run(world: &World, req: &SearchRequest) -> Result<String, ApiError> {
     let matched: Vec<&Video> = if req.videos_wanted {
         world
             .in_range(req.after, req.before)
-            .filter(|v| v.indexed_at <= now && !world.is_deleted(&v.id) && req.matches(v))
+            .filter(|v| {
+                !v.off_topic && v.indexed_at <= now && !world.is_deleted(&v.id) && req.matches(v)
+            })
             .collect()
     } else {
         Vec::new()

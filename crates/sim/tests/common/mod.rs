@@ -125,6 +125,20 @@ pub async fn send_json(method: &str, url: &str, body: &Value) -> Resp {
 }
 
 pub async fn request(method: &str, url: &str, body: Option<&str>) -> Resp {
+    request_with_headers(method, url, body, &[]).await
+}
+
+/// A GET with extra request headers (validators such as `If-None-Match`).
+pub async fn get_with_headers(url: &str, headers: &[(&str, &str)]) -> Resp {
+    request_with_headers("GET", url, None, headers).await
+}
+
+pub async fn request_with_headers(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Resp {
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -132,6 +146,9 @@ pub async fn request(method: &str, url: &str, body: Option<&str>) -> Resp {
     };
     let mut stream = TcpStream::connect(host).await.unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
     if let Some(b) = body {
         req.push_str(&format!(
             "Content-Type: application/json\r\nContent-Length: {}\r\n",
