@@ -1,5 +1,6 @@
 //! A YouTube Data API v3 client: `search.list` behind the core [`VideoSource`] port and
-//! `videos.list` behind [`DetailsSource`].
+//! `videos.list` behind [`DetailsSource`]; and [`FeedClient`], channels' keyless Atom feeds
+//! behind [`tubefeed_core::ChannelFeedSource`].
 //!
 //! It parses every response shape YouTube has been seen to send (quoted and unquoted etags,
 //! `.000Z` and plain timestamps, missing `etag`/`regionCode`, `fields`-partial bodies,
@@ -8,6 +9,7 @@
 
 mod details;
 mod errors;
+mod feeds;
 mod parse;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -24,6 +26,10 @@ use tubefeed_core::{
 
 pub use details::{duration_seconds, parse_details};
 pub use errors::classify_error;
+pub use feeds::{
+    DEFAULT_FEEDS_BASE_URL, FeedClient, FeedClientError, FeedClientSettings, MAX_FEED_BODY_BYTES,
+    MAX_FEED_ENTRIES, parse_channel_feed,
+};
 pub use parse::parse_search_page;
 
 /// The real service. Tests and local runs point [`ClientSettings::base_url`] at the simulator.
@@ -83,7 +89,19 @@ impl Default for ClientSettings {
 #[error("could not build the HTTP client: {0}")]
 pub struct BuildError(String);
 
-fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, BuildError> {
+/// Who we say we are, unless told otherwise.
+pub(crate) const USER_AGENT: &str = concat!("tubefeed/", env!("CARGO_PKG_VERSION"));
+
+/// What the search and feed clients' HTTP stacks differ in; everything else (rustls with ring,
+/// the trust store) is built the same way by [`build_http`].
+pub(crate) struct HttpSettings<'a> {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub tls_roots: TlsRoots,
+    pub user_agent: &'a str,
+}
+
+pub(crate) fn build_http(settings: &HttpSettings<'_>) -> Result<reqwest::Client, BuildError> {
     // rustls with ring, like the AWS SDK's client here: aws-lc's static library costs each
     // Lambda bootstrap about a megabyte. reqwest takes the process's provider; the `Err` only
     // says one is installed already (a test's, or an earlier client's), which is as good.
@@ -102,7 +120,7 @@ fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, BuildError> 
     builder
         .timeout(settings.timeout)
         .connect_timeout(settings.connect_timeout)
-        .user_agent(concat!("tubefeed/", env!("CARGO_PKG_VERSION")))
+        .user_agent(settings.user_agent)
         .build()
         .map_err(|e| BuildError(e.without_url().to_string()))
 }
@@ -136,8 +154,13 @@ impl YouTubeClient {
             return Ok(c);
         }
         // Two first calls at once may both build one; the spare is dropped.
-        let built =
-            build_http(&self.settings).map_err(|e| SourceError::Transport(e.to_string()))?;
+        let built = build_http(&HttpSettings {
+            timeout: self.settings.timeout,
+            connect_timeout: self.settings.connect_timeout,
+            tls_roots: self.settings.tls_roots,
+            user_agent: USER_AGENT,
+        })
+        .map_err(|e| SourceError::Transport(e.to_string()))?;
         Ok(self.http.get_or_init(|| built))
     }
 
