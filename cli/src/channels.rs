@@ -32,7 +32,8 @@ pub enum ChannelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The blocked channels: the table's and the deployment's BLOCKED_CHANNELS.
+    /// The blocked channels (the table's and the deployment's BLOCKED_CHANNELS), then the
+    /// channels each topic follows through their feeds.
     List {
         /// One JSON object per channel instead of lines of text.
         #[arg(long)]
@@ -181,5 +182,5 @@ async fn list(app: &App, json: bool) -> Result<(), CliError> {
     if lines.is_empty() && !json {
         println!("no channel is blocked");
     }
-    Ok(())
+    crate::followed::print(app, json).await
 }

@@ -5,6 +5,7 @@ mod deployment;
 mod enrich;
 mod error;
 mod fetch;
+mod followed;
 mod keys;
 mod output;
 mod page_keys;

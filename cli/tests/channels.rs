@@ -66,7 +66,15 @@ async fn block_list_and_unblock_with_clear_errors() {
         env_only.stderr
     );
     let none = tubefeed(&["channels", "list"], &table, &[]).await;
-    assert_eq!(none.stdout.trim(), "no channel is blocked");
+    let lines: Vec<&str> = none.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "no channel is blocked",
+            "followed for cricket: 0 of at most 50 (≥ 3 on-topic videos in 14 days)",
+            "followed for chess: 0 of at most 50 (≥ 3 on-topic videos in 14 days)",
+        ]
+    );
 }
 
 /// Commands that change something say so in a sentence, or with `--json` in one JSON object.

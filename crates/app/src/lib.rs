@@ -15,7 +15,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tubefeed_core::{CycleSummary, EnrichSettings, Enricher, Fetcher};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
-use tubefeed_youtube::{ClientSettings, TlsRoots, YouTubeClient};
+use tubefeed_youtube::{ClientSettings, FeedClient, FeedClientSettings, TlsRoots, YouTubeClient};
 
 pub use config::{Config, ConfigError, KeySource, PageTokenSecret};
 
@@ -262,22 +262,65 @@ impl HttpClient for RootsOnFirstUse {
 /// Mozilla's root certificates as one PEM bundle, written by build.rs from `webpki-root-certs`.
 const WEBPKI_ROOTS_PEM: &str = include_str!(concat!(env!("OUT_DIR"), "/webpki-roots.pem"));
 
-/// One cycle over the configured topics, with their weights, then details for what is
-/// queued (unless `DETAILS_UNITS_PER_RUN=0`).
+/// Everything one scheduled run uses, built once per process.
+pub struct Pipeline {
+    pub fetcher: AppFetcher,
+    /// Channel feeds (absent when `FOLLOW_MAX_CHANNELS=0`).
+    pub feeds: Option<FeedClient>,
+    /// Where new-video events go (absent without `EVENT_BUS_NAME`).
+    pub events: Option<tubefeed_eventbridge::EventBridgeSink>,
+}
+
+impl App {
+    /// The fetcher, the feed client and the event sink, as the configuration asks.
+    pub fn pipeline(&self) -> Result<Pipeline, StartupError> {
+        let feeds = if self.config.follow.enabled() {
+            let client = FeedClient::new(FeedClientSettings {
+                base_url: self.config.feeds_base_url.clone(),
+                tls_roots: self.config.tls_roots,
+                ..Default::default()
+            })
+            .map_err(|e| StartupError::Client(e.to_string()))?;
+            Some(client)
+        } else {
+            None
+        };
+        Ok(Pipeline {
+            fetcher: self.fetcher()?,
+            feeds,
+            events: self.event_sink(),
+        })
+    }
+}
+
+/// One cycle over the configured topics, with their weights; then the followed channels'
+/// feeds, details for what is queued (unless `DETAILS_UNITS_PER_RUN=0`), and events.
 pub async fn run_cycle(
-    fetcher: &AppFetcher,
+    p: &Pipeline,
     config: &Config,
     topics: &[(tubefeed_core::Topic, u32)],
-    events: Option<&tubefeed_eventbridge::EventBridgeSink>,
 ) -> CycleSummary {
+    let fetcher = &p.fetcher;
     let mut summary = fetcher.run_weighted(topics, chrono::Utc::now()).await;
+    let sightings = summary.take_sightings(topics);
+    // Before details: what the feeds bring gets its details in the same run.
+    if let Some(feeds) = &p.feeds {
+        let follower = tubefeed_core::Follower {
+            feeds,
+            videos: &fetcher.videos,
+            state: &fetcher.videos,
+            settings: &config.follow,
+            blocked: &config.blocked_channels,
+        };
+        summary.follow = Some(follower.run(&sightings, chrono::Utc::now()).await);
+    }
     if config.details.units_per_run > 0 {
         let e = enricher(fetcher, config.details, &config.blocked_channels);
         summary.details = Some(e.run(chrono::Utc::now()).await);
     }
     // Last: the videos go out with the details this run found. A failure leaves the outbox
     // for the next run and does not fail this one.
-    if let Some(sink) = events {
+    if let Some(sink) = &p.events {
         let announcer = tubefeed_core::Announcer {
             outbox: &fetcher.videos,
             sink,

@@ -13,6 +13,7 @@ pub mod events;
 pub mod fakes;
 pub mod feed;
 pub mod fetch;
+pub mod follow;
 pub mod key;
 pub mod key_source;
 pub mod keys;
@@ -39,6 +40,11 @@ pub use feed::{
     VideoFilter,
 };
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
+pub use follow::{
+    ChannelFeed, ChannelFeedSource, ChannelRecord, FeedAnswer, FeedError, FeedMemo, FeedValidators,
+    FollowSettings, FollowState, FollowStore, FollowSummary, Follower, Sighting, TopicFollow,
+    TopicRule,
+};
 pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};
 pub use keys::{Acquired, KeyOutcome, KeyRing, KeyRingError, StaticKeyRing};

@@ -10,7 +10,7 @@ use crate::details::VideoDetails;
 use crate::video::{ChannelId, Topic, Video, VideoId};
 
 /// What an upsert did, per video.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UpsertOutcome {
     pub new: usize,
     pub updated: usize,
@@ -20,6 +20,9 @@ pub struct UpsertOutcome {
     pub expired: usize,
     /// Write requests sent to the store (batch calls, retries of unprocessed items included).
     pub write_requests: usize,
+    /// The videos that were new, for the channels' tally (see [`crate::follow`]).
+    #[serde(skip)]
+    pub new_ids: Vec<VideoId>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -33,6 +36,7 @@ impl UpsertOutcome {
         self.unchanged += o.unchanged;
         self.expired += o.expired;
         self.write_requests += o.write_requests;
+        self.new_ids.extend(o.new_ids);
     }
 }
 
@@ -217,6 +221,9 @@ pub struct SweepCut {
     pub end: DateTime<Utc>,
 }
 
+/// See [`FetchState::search_need`].
+pub const MIN_SEARCH_NEED: f64 = 0.2;
+
 /// Where a topic's fetching stands. Lives in the table so every run sees the same.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchState {
@@ -233,6 +240,10 @@ pub struct FetchState {
     /// poll is worth a call and whether the sweep fits in the head's page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub videos_per_hour: Option<u32>,
+    /// Of the videos recent heads found, the share (%) that channel feeds had stored first
+    /// (a moving average; see [`crate::follow`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_share_pct: Option<u8>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
     /// When a run last stored a video it had not seen before.
@@ -252,6 +263,13 @@ impl FetchState {
     pub fn lag_seconds(&self, now: DateTime<Utc>) -> Option<u64> {
         self.last_run_at
             .map(|at| u64::try_from((now - at).num_seconds()).unwrap_or(0))
+    }
+
+    /// How much this topic still needs search (1 = fully): the share channel feeds do not
+    /// already bring, never below a fifth, so search keeps discovering new channels.
+    pub fn search_need(&self) -> f64 {
+        let share = f64::from(self.feed_share_pct.unwrap_or(0).min(100)) / 100.0;
+        (1.0 - share).max(MIN_SEARCH_NEED)
     }
 
     /// The interval the last run planned for this topic, from its summary.

@@ -48,6 +48,11 @@ pub fn lease_pk(topic: &Topic) -> String {
     format!("L#{topic}")
 }
 
+/// A topic's followed channels and their feeds (`tubefeed_core::FollowState`).
+pub fn follow_pk(topic: &Topic) -> String {
+    format!("F#{topic}")
+}
+
 /// A video as listed under one topic: the id is the partition key, the topic the sort key,
 /// and the feed/channel index keys place it on that topic's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

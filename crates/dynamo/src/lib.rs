@@ -6,6 +6,7 @@ mod detail_filter;
 mod details;
 mod error;
 mod feed;
+mod follow;
 pub mod items;
 pub mod keys;
 mod outbox;

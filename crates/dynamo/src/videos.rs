@@ -246,6 +246,7 @@ impl VideoStore for DynamoStore {
                 }
                 None => {
                     outcome.new += 1;
+                    outcome.new_ids.push(v.id.clone());
                     // Queued for videos.list, unless it came with details (an import).
                     if v.details.is_none() {
                         entry_writes.push(put(queue_item(&now_key, &v.id, topic, &v.channel_id))?);

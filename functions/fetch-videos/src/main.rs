@@ -15,19 +15,17 @@ async fn main() -> Result<(), MainError> {
     // Fail the cold start, naming the variable, rather than every invocation.
     let config = Config::from_env()?;
     let app = App::build(config).await?;
-    let fetcher = app.fetcher()?;
-    let events = app.event_sink();
+    let pipeline = app.pipeline()?;
     let topics = app.config.topics.clone();
     let weights = app.config.topic_weights.clone();
-    let fetcher = &fetcher;
+    let pipeline = &pipeline;
     let config = &app.config;
     let topics = &topics;
     let weights = &weights;
-    let events = events.as_ref();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let wanted = fetch_videos::topics_for(&event.payload, topics)?;
         let wanted = fetch_videos::with_weights(wanted, weights);
-        let summary = tubefeed_app::run_cycle(fetcher, config, &wanted, events).await;
+        let summary = tubefeed_app::run_cycle(pipeline, config, &wanted).await;
         tracing::info!(summary = %serde_json::to_string(&summary).unwrap_or_default(), "fetch cycle done");
         fetch_videos::outcome(summary)
     }))

@@ -5,6 +5,7 @@
 //! (`FetchSettings::default()`, the API's and the store's constants), and keys and names are
 //! checked by the core's own validators.
 
+mod follow;
 mod parse;
 
 use std::time::Duration;
@@ -45,6 +46,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("DETAILS_DAILY_UNITS", "10000"),
     ("DETAILS_MAX_WAIT_SECONDS", "600"),
     ("BLOCKED_CHANNELS", "—"),
+    (
+        "YOUTUBE_FEEDS_BASE_URL",
+        "https://www.youtube.com (the origin of YOUTUBE_API_BASE_URL when that is not Google's)",
+    ),
+    ("FOLLOW_MAX_CHANNELS", "50"),
+    ("FOLLOW_MIN_VIDEOS", "3"),
+    ("FOLLOW_WINDOW_DAYS", "14"),
+    ("FEEDS_CONCURRENCY", "8"),
     ("EVENT_BUS_NAME", "—"),
     ("PAGE_TOKEN_SECRET", "—"),
     ("PAGE_TOKEN_SECRET_ID", "—"),
@@ -109,6 +118,11 @@ pub struct Config {
     pub fetch: FetchSettings,
     /// `DETAILS_UNITS_PER_RUN`, `DETAILS_DAILY_UNITS`: videos.list after each run.
     pub details: EnrichSettings,
+    /// `FOLLOW_MAX_CHANNELS`, `FOLLOW_MIN_VIDEOS`, `FOLLOW_WINDOW_DAYS`, `FEEDS_CONCURRENCY`:
+    /// which channels each topic follows through their feeds (0 channels: feeds off).
+    pub follow: tubefeed_core::FollowSettings,
+    /// `YOUTUBE_FEEDS_BASE_URL`: where channel feeds are read (`/feeds/videos.xml`).
+    pub feeds_base_url: String,
     /// `BLOCKED_CHANNELS`: channel ids hidden from every answer, besides the table's blocks.
     pub blocked_channels: Vec<ChannelId>,
     /// `EVENT_BUS_NAME`: where new-video events go (`default`, a name or an ARN); unset: none.
@@ -158,13 +172,13 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = Lookup::new(get);
         let specs = parse_topics(&get)?;
+        let youtube_base_url = base_url(&get)?;
         Ok(Self {
             table_name: table_name(&get)?,
             topics: specs.iter().map(|s| s.topic.clone()).collect(),
             archived_topics: archived_topics(&get, &specs)?,
             topic_weights: specs.iter().map(|s| (s.topic.clone(), s.weight)).collect(),
             retention: retention(&get, &specs)?,
-            youtube_base_url: base_url(&get)?,
             keys: key_source(&get)?,
             daily_calls_per_key: num(&get, "YOUTUBE_DAILY_CALLS_PER_KEY", 100, 1..=1_000_000)?,
             schedule: schedule(&get)?,
@@ -172,6 +186,9 @@ impl Config {
             fetch: fetch_settings(&get)?,
             details: details_settings(&get)?,
             blocked_channels: blocked_channels(&get)?,
+            follow: follow::follow_settings(&get)?,
+            feeds_base_url: follow::feeds_base_url(&get, &youtube_base_url)?,
+            youtube_base_url,
             event_bus: event_bus(&get)?,
             page_token_secret: page_token_secret(&get)?,
             api_first_page_cache: secs(num(&get, "API_CACHE_SECONDS", 5, 0..=300)?),

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::feed::{FeedQuery, FeedReader, Order};
+use crate::follow::{FollowState, FollowStore};
 use crate::store::{FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, VideoStore};
 use crate::text::query_terms;
 use crate::video::{ChannelId, Topic, Video, VideoId};
@@ -53,6 +54,50 @@ pub async fn video_store<S: VideoStore>(s: &S, topic: &Topic, now: DateTime<Utc>
         (0, 1, 0),
         "a changed title"
     );
+}
+
+/// A topic's channels are saved only over the version that was loaded, and tell new videos
+/// apart in upserts (`new_ids`), which the channels' tally counts.
+pub async fn follow_store<S: FollowStore + VideoStore>(s: &S, topic: &Topic, now: DateTime<Utc>) {
+    let (empty, v0) = s.load_follow(topic).await.expect("load");
+    assert_eq!(
+        (empty, v0),
+        (FollowState::default(), 0),
+        "nothing stored yet"
+    );
+    let mut st = FollowState::default();
+    let seen = crate::follow::Sighting {
+        channel_id: ChannelId::parse("UCfollow").unwrap_or_else(|_| unreachable!()),
+        channel_title: "Follow me".into(),
+        published_at: now,
+    };
+    st.tally(
+        &[seen.clone(), seen],
+        &crate::follow::FollowSettings::default(),
+        now,
+    );
+    assert!(
+        s.save_follow(topic, &st, 0).await.expect("save"),
+        "first save"
+    );
+    assert!(
+        !s.save_follow(topic, &st, 0).await.expect("save"),
+        "a stale version is refused"
+    );
+    let (back, v1) = s.load_follow(topic).await.expect("load");
+    assert_eq!((&back, v1), (&st, 1), "the state round-trips");
+    assert!(
+        s.save_follow(topic, &FollowState::default(), 1)
+            .await
+            .expect("save")
+    );
+    assert_eq!(s.load_follow(topic).await.expect("load").1, 2);
+    let (a, b) = (video(7, "Seven", now), video(8, "Eight", now));
+    s.upsert(topic, std::slice::from_ref(&a), now)
+        .await
+        .expect("upsert");
+    let o = s.upsert(topic, &[a, b.clone()], now).await.expect("upsert");
+    assert_eq!(o.new_ids, vec![b.id], "only the video that was new");
 }
 
 /// Leases exclude other owners until they expire; only the holder saves.

@@ -5,6 +5,7 @@
 //! and DynamoDB Local so the two cannot drift.
 
 pub mod contract;
+mod follow;
 mod sink;
 mod source;
 mod store;

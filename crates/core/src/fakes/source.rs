@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::details::EmbedSize;
+use crate::follow::{ChannelFeed, ChannelFeedSource, FeedAnswer, FeedError, FeedValidators};
 use crate::key::ApiKey;
 use crate::source::{
     DetailsItem, DetailsOutcome, DetailsSource, MAX_IDS_PER_DETAILS_CALL, SearchOutcome,
@@ -42,6 +43,9 @@ struct Inner {
     details_down: bool,
     details_calls: u64,
     details_ids: u64,
+    /// Channel feeds: an outage switch and the requests made.
+    feeds_down: bool,
+    feed_requests: u64,
 }
 
 #[derive(Clone)]
@@ -66,6 +70,8 @@ impl MemSource {
                 details_down: false,
                 details_calls: 0,
                 details_ids: 0,
+                feeds_down: false,
+                feed_requests: 0,
             })),
         }
     }
@@ -131,6 +137,35 @@ impl MemSource {
             deleted: false,
         });
         id
+    }
+
+    /// An upload of `channel` titled `title`, found by searching `topic` once indexed.
+    pub fn add_upload(
+        &self,
+        topic: &str,
+        channel: &str,
+        title: &str,
+        at: DateTime<Utc>,
+        indexed_at: DateTime<Utc>,
+    ) -> VideoId {
+        let id = self.add_indexed_at(topic, at, indexed_at);
+        if let Some(v) = self.lock().videos.iter_mut().find(|v| v.video.id == id) {
+            v.video.channel_id = ChannelId::parse(channel)
+                .unwrap_or_else(|_| unreachable!("test channels are valid"));
+            v.video.channel_title = format!("{channel} title");
+            v.video.title = title.to_owned();
+        }
+        id
+    }
+
+    /// While `down`, every channel feed answers 503.
+    pub fn feeds_down(&self, down: bool) {
+        self.lock().feeds_down = down;
+    }
+
+    /// Channel feed requests made.
+    pub fn feed_requests(&self) -> u64 {
+        self.lock().feed_requests
     }
 
     /// A video searchable as soon as it is published.
@@ -289,7 +324,59 @@ impl VideoSource for MemSource {
     }
 }
 
+impl ChannelFeedSource for MemSource {
+    async fn channel_feed(
+        &self,
+        channel: &ChannelId,
+        validators: &FeedValidators,
+    ) -> Result<FeedAnswer, FeedError> {
+        self.lock().feed(channel, validators)
+    }
+}
+
+/// Entries a channel feed lists, as YouTube's do.
+const FEED_ENTRIES: usize = 15;
+
 impl Inner {
+    /// A channel's 15 newest uploads, published by now: indexed for search or not.
+    fn feed(
+        &mut self,
+        channel: &ChannelId,
+        validators: &FeedValidators,
+    ) -> Result<FeedAnswer, FeedError> {
+        self.feed_requests += 1;
+        if self.feeds_down {
+            return Err(FeedError::Server { status: 503 });
+        }
+        let mut uploads: Vec<&SourceVideo> = self
+            .videos
+            .iter()
+            .filter(|v| v.video.channel_id == *channel && !v.deleted)
+            .collect();
+        if uploads.is_empty() {
+            return Ok(FeedAnswer::NotFound);
+        }
+        uploads.retain(|v| v.video.published_at <= self.now);
+        uploads.sort_by_key(|v| std::cmp::Reverse(v.video.published_at));
+        uploads.truncate(FEED_ENTRIES);
+        let etag = format!(
+            "\"{}-{}\"",
+            uploads.len(),
+            uploads.first().map_or("", |v| v.video.id.as_str())
+        );
+        if validators.etag.as_deref() == Some(etag.as_str()) {
+            return Ok(FeedAnswer::NotModified);
+        }
+        Ok(FeedAnswer::Fresh(ChannelFeed {
+            entries: uploads.iter().map(|v| v.video.clone()).collect(),
+            validators: FeedValidators {
+                etag: Some(etag),
+                last_modified: None,
+            },
+            skipped_entries: 0,
+        }))
+    }
+
     fn details(&mut self, ids: &[VideoId]) -> Result<Vec<DetailsItem>, SourceError> {
         self.details_calls += 1;
         if self.details_down {

@@ -46,6 +46,8 @@ pub struct MemStore {
     retention: Arc<Retention>,
     /// Whether upserts write outbox rows (EVENT_BUS_NAME set), per handle.
     events: bool,
+    /// Each topic's channels and their version (see `fakes::follow`).
+    pub(super) follows: super::follow::Follows,
 }
 
 impl MemStore {
@@ -56,6 +58,7 @@ impl MemStore {
             inner: Arc::clone(&self.inner),
             retention: Arc::new(retention),
             events: self.events,
+            follows: self.follows.clone(),
         }
     }
 
@@ -142,6 +145,7 @@ impl VideoStore for MemStore {
                         inner.outbox.insert(position, (topic.clone(), v.id.clone()));
                     }
                     out.new += 1;
+                    out.new_ids.push(v.id.clone());
                 }
                 Some(old)
                     if old.same_listing(v)

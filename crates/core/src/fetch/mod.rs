@@ -181,6 +181,10 @@ where
             skipped_items: 0,
             outcome: UpsertOutcome::default(),
             seen: HashSet::new(),
+            sightings: Vec::new(),
+            head_after: None,
+            head_found: 0,
+            head_known: 0,
         };
         let result = self.run_locked(&mut run, owner, &mut summary).await;
         run.tally_into(&mut summary);
@@ -220,5 +224,6 @@ impl TopicRun<'_> {
         summary.unchanged = self.outcome.unchanged;
         summary.write_requests = self.outcome.write_requests;
         summary.skipped_items = self.skipped_items;
+        summary.sightings.clone_from(&self.sightings);
     }
 }

@@ -12,10 +12,11 @@ use tracing::warn;
 use super::meter::Meter;
 use super::rotate::CallStop;
 use super::{FetchError, Fetcher};
+use crate::follow::Sighting;
 use crate::keys::KeyRing;
 use crate::source::{SearchPage, SearchRequest, VideoSource};
 use crate::store::{FetchStateStore, UpsertOutcome, VideoStore};
-use crate::video::{Topic, VideoId};
+use crate::video::{Topic, Video, VideoId};
 
 /// YouTube stops paging a query "near 500" results; a chunk that returned this many and ended
 /// without reaching ground is treated as cut off even when its last page was short.
@@ -60,6 +61,34 @@ pub(super) struct TopicRun<'a> {
     /// Videos written by this run: a video repeated across a page boundary (or across
     /// ranges) is written and counted once.
     pub seen: HashSet<VideoId>,
+    /// The new videos' channels, for the feeds step's tally.
+    pub sightings: Vec<Sighting>,
+    /// While the head reads: the watermark it reads from. A video above it that the table
+    /// already had came through a channel feed first.
+    pub head_after: Option<DateTime<Utc>>,
+    pub head_found: usize,
+    pub head_known: usize,
+}
+
+impl TopicRun<'_> {
+    /// Books what one upsert of `fresh` found new.
+    fn note(&mut self, fresh: &[Video], new_ids: &[VideoId]) {
+        let new: HashSet<&VideoId> = new_ids.iter().collect();
+        for v in fresh {
+            let is_new = new.contains(&v.id);
+            if is_new {
+                self.sightings.push(Sighting {
+                    channel_id: v.channel_id.clone(),
+                    channel_title: v.channel_title.clone(),
+                    published_at: v.published_at,
+                });
+            }
+            if self.head_after.is_some_and(|a| v.published_at > a) {
+                self.head_found += 1;
+                self.head_known += usize::from(!is_new);
+            }
+        }
+    }
 }
 
 /// Where one chunk of a range stands.
@@ -183,6 +212,7 @@ where
             .collect();
         if !fresh.is_empty() {
             let o = self.videos.upsert(run.topic, &fresh, run.now).await?;
+            run.note(&fresh, &o.new_ids);
             run.outcome.add(o);
         }
         Ok(page.next_page_token)

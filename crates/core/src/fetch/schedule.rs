@@ -65,7 +65,15 @@ impl Pace {
         // A topic that fills little of a page waits, when calls are rationed, until it would
         // (or until the early sweep's delay): a call per poll then buys more videos, and the
         // calls saved go to the topics that need them. The wait shrinks with the rationing.
+        // A topic whose new videos mostly arrive through channel feeds needs search less:
+        // while calls are rationed it waits longer and yields to topics that need them.
+        let need = st.search_need();
         let floor = scale(min_interval(s, st.videos_per_hour), self.rationing);
+        let floor = if self.rationing > 0.0 {
+            Duration::milliseconds((floor.num_milliseconds() as f64 / need) as i64)
+        } else {
+            floor
+        };
         let floor_secs = u64::try_from(floor.num_seconds()).unwrap_or(0);
         out.interval_seconds = self.cycle_interval.map(|c| {
             (c / u64::from(weight))
@@ -79,7 +87,7 @@ impl Pace {
                 });
                 None
             }
-            Some(d) => Some(d.num_milliseconds() as f64 * f64::from(weight)),
+            Some(d) => Some(d.num_milliseconds() as f64 * f64::from(weight) * need),
             None => Some(f64::INFINITY),
         }
     }

@@ -79,8 +79,15 @@ pub struct TopicSummary {
     /// Pages of a first-run backfill still to read in later runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill_pages_left: Option<u32>,
+    /// Of the videos the last heads found, the share (%) channel feeds had brought first; the
+    /// higher, the less often search polls this topic while calls are rationed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed_share_pct: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The new videos' channels, handed to the feeds step (not part of the summary line).
+    #[serde(skip)]
+    pub sightings: Vec<crate::follow::Sighting>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,9 +106,25 @@ pub struct CycleSummary {
     /// failure leaves the rows for the next run and does not make the run fail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<crate::events::EventsSummary>,
+    /// What the feeds step read and stored (absent when feeds are off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow: Option<crate::follow::FollowSummary>,
 }
 
 impl CycleSummary {
+    /// Hands each of `topics` (the run's, in order) the new videos search stored for it, for
+    /// the feeds step's channel counts (see [`crate::follow::Follower::run`]).
+    pub fn take_sightings(
+        &mut self,
+        topics: &[(crate::video::Topic, u32)],
+    ) -> Vec<(crate::video::Topic, Vec<crate::follow::Sighting>)> {
+        topics
+            .iter()
+            .zip(self.topics.iter_mut())
+            .map(|((t, _), s)| (t.clone(), std::mem::take(&mut s.sightings)))
+            .collect()
+    }
+
     /// A cycle whose topics are all accounted for: it is `ok` when none failed.
     pub(super) fn of(
         started_at: DateTime<Utc>,
@@ -115,6 +138,7 @@ impl CycleSummary {
             budget,
             details: None,
             events: None,
+            follow: None,
         }
     }
 }

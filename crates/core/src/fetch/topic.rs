@@ -189,7 +189,10 @@ where
             _ => w,
         };
         let limit = self.settings.max_pages_per_topic;
-        let r = self.read_range(run, Some(from), None, limit).await?;
+        run.head_after = Some(w);
+        let r = self.read_range(run, Some(from), None, limit).await;
+        run.head_after = None;
+        let r = r?;
         // A head that folded the sweep in (`from` below the watermark) and was cut short once it
         // had got below the watermark has read everything new: the watermark moves, and the
         // sweeps keep the part of their window it did not reach. (Recording a gap below the
@@ -394,6 +397,8 @@ where
         if run.outcome.new > 0 {
             pass.st.last_new_video_at = Some(run.now);
         }
+        pass.st.feed_share_pct = feed_share(pass.st.feed_share_pct, run);
+        summary.feed_share_pct = pass.st.feed_share_pct;
         let st = match &outcome {
             Ok(()) => {
                 let mut st = pass.st;
@@ -425,4 +430,21 @@ where
             }
         }
     }
+}
+
+/// Heads that found fewer videos than this say too little about the feeds' share to move it.
+const FEED_SHARE_MIN_SAMPLE: usize = 5;
+
+/// The feeds' share of what heads find, as a moving average (half the weight on this head,
+/// as the topic's pace is).
+fn feed_share(prev: Option<u8>, run: &TopicRun<'_>) -> Option<u8> {
+    if run.head_found < FEED_SHARE_MIN_SAMPLE {
+        return prev;
+    }
+    let now = (run.head_known * 100 / run.head_found).min(100) as u32;
+    let avg = match prev {
+        Some(p) => (u32::from(p) + now).div_ceil(2),
+        None => now,
+    };
+    u8::try_from(avg.min(100)).ok()
 }
