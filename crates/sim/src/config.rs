@@ -70,6 +70,9 @@ pub struct SimConfig {
     /// Who uploads the generated videos. `None` keeps the small built-in set of sports channels
     /// and no off-topic uploads (the streams every existing test was written against).
     pub channels: Option<ChannelPlan>,
+    /// The WebSub hub (`POST /hub`) delivers every push twice, as the real hub does now and
+    /// then (a retry after a lost answer), so a receiver can prove it is idempotent.
+    pub push_repeat: bool,
 }
 
 impl Default for SimConfig {
@@ -97,6 +100,7 @@ impl Default for SimConfig {
             faults: FaultPlan::default(),
             backfill: Duration::ZERO,
             channels: None,
+            push_repeat: false,
         }
     }
 }
@@ -189,7 +193,8 @@ pub enum InvalidKeyShape {
 /// invalid requests (400) are.
 ///
 /// The `feed*` fields apply only to `GET /feeds/videos.xml`, which has its own call numbers, so
-/// they never change what search or `videos.list` answer.
+/// they never change what search or `videos.list` answer; `hub_down` applies only to the WebSub
+/// hub.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FaultPlan {
@@ -209,6 +214,10 @@ pub struct FaultPlan {
     pub feeds_down: bool,
     /// Delays every feed answer by this many milliseconds.
     pub feed_slow_ms: Option<u64>,
+    /// While true, `POST /hub` answers `503` and nothing is verified, as during the 2026 hub
+    /// outages that refused new subscriptions for weeks. Subscriptions verified before keep
+    /// receiving pushes until their lease ends; their renewals are refused like new ones.
+    pub hub_down: bool,
 }
 
 /// `snippet.liveBroadcastContent`.

@@ -176,6 +176,7 @@ impl SimControl {
             faults: w.cfg.faults.clone(),
             off_topic: w.off_topic_counts(),
             planned_channels: w.plan_channel_ids().len(),
+            hub: w.hub.stats_at(w.now()),
         }
     }
 }

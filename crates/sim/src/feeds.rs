@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::ids;
+use crate::ids::{self, well_formed};
 use crate::search::param;
 use crate::world::{Video, World};
+use crate::xml::escape;
 
 /// As many entries as YouTube's feed carries.
 const FEED_ENTRIES: usize = 15;
@@ -124,15 +125,6 @@ fn respond(world: &World, params: &[(String, String)], cond: Conditions<'_>) -> 
     }
 }
 
-/// Characters YouTube ever puts in a channel id; anything else cannot name a channel.
-fn well_formed(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// A strong validator over exactly what a poller cares about: which uploads, as of which edit.
 /// View counts in the body keep growing without changing it, as on YouTube.
 fn etag_of(channel_id: &str, entries: &[&Video]) -> String {
@@ -234,25 +226,6 @@ fn render_entry(v: &Video, c: &str, t: &str, now: DateTime<Utc>) -> String {
         updated = stamp(updated_at(v)),
         description = escape(&v.description),
     )
-}
-
-/// Escapes for both text and attribute values, and drops the characters XML 1.0 cannot carry
-/// at all (an injected title may hold any Unicode).
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Google's plain error page for a status; a 404 names the URL, as Google's does.

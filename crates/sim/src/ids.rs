@@ -57,6 +57,15 @@ pub(crate) fn unit_f64(seed: u64, scope: &str, n: u64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Characters YouTube ever puts in a channel id; anything else cannot name a channel.
+pub(crate) fn well_formed(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! A faithful, deterministic simulator of the YouTube Data API v3 `search.list` endpoint (with
-//! `videos.list` and the public channel feeds beside it).
+//! `videos.list`, the public channel feeds and the WebSub hub that pushes new uploads beside it).
 //!
 //! It reproduces what a feed fetcher has to survive on the real service, modelled on captured
 //! responses: HTML-escaped titles, descriptions cut to ~160 characters, opaque page tokens that
@@ -29,7 +29,11 @@
 //! * `GET /youtube/v3/videos` and `GET /videos`: videos.list by `id` (see below).
 //! * `GET /feeds/videos.xml?channel_id=UC…`: a channel's Atom feed (see below);
 //!   [`SimHandle::feed_url`] builds the URL.
-//! * `GET /_sim/state`: [`SimState`] (clock, videos per topic, call statistics, budgets, faults).
+//! * `POST /hub` (also `POST /subscribe`): the WebSub hub (see below); [`SimHandle::hub_url`].
+//! * `GET /_sim/state`: [`SimState`] (clock, videos per topic, call statistics, budgets, faults,
+//!   hub counters).
+//! * `GET /_sim/hub`: `{"stats", "subscriptions", "verifications", "deliveries"}` (see
+//!   [`SimControl::hub_stats`] and its siblings).
 //! * `GET /_sim/channels`: `{"channel_ids": [...]}`, the [`ChannelPlan`]'s channels busiest first.
 //! * `POST /_sim/advance` `{"seconds": N}`: [`SimControl::advance`]; answers the new state.
 //! * `POST /_sim/videos`: a [`NewVideo`] (`published_at` optional, default now); answers
@@ -97,6 +101,38 @@
 //! error page. [`FaultPlan::feeds_down`] (503), [`FaultPlan::feed_error_fraction`] (500) and
 //! [`FaultPlan::feed_slow_ms`] act on feeds only; feed requests are counted apart
 //! ([`CallStats::feed_requests`], [`SimControl::feed_stats`]).
+//!
+//! # WebSub hub
+//!
+//! `POST /hub` behaves like YouTube's hub (`https://pubsubhubbub.appspot.com/`). The form
+//! (`application/x-www-form-urlencoded`) carries `hub.mode` (`subscribe` | `unsubscribe`),
+//! `hub.topic` (`http(s)://ANY-HOST/xml/feeds/videos.xml?channel_id=UC…`, or the feed's own
+//! `/feeds/videos.xml?channel_id=UC…` path), `hub.callback` (an `http(s)` URL without fragment),
+//! `hub.verify` (optional; `sync` and `async` are both run asynchronously), `hub.secret`
+//! (optional, at most 200 bytes) and `hub.lease_seconds` (optional: 432000 = 5 days by default,
+//! at most 864000 = 10 days). A bad field is a `400 text/plain` with a one-line reason; a valid
+//! request is a `202` with an empty body, and then, in a task of its own, the hub verifies intent
+//! with `GET {callback}?hub.mode=…&hub.topic=…&hub.challenge=…&hub.lease_seconds=…` (no lease
+//! for unsubscribe). Only a 2xx whose body is exactly the challenge confirms: a subscription
+//! becomes (or stays) active until verification time + lease on the simulator's clock (a
+//! renewal extends it), an unsubscribe ends it; anything else changes nothing and is recorded
+//! ([`VerificationOutcome`]). Callbacks are reached over plain HTTP only; an `https` callback's
+//! verification fails as unreachable. [`FaultPlan::hub_down`] answers `503` and verifies nothing.
+//!
+//! When an upload is published (generated ones as the clock passes their time, injected ones at
+//! once or when the clock reaches a future `published_at`; deleted ones never), each subscriber
+//! of its channel whose lease runs past that moment gets a `POST` of the hub's one-entry Atom
+//! document (no `media:group`, so no description), `Content-Type: application/atom+xml`,
+//! `Link: <https://pubsubhubbub.appspot.com/>; rel=hub, <topic>; rel=self` and, with a secret,
+//! `X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, body)>`. Deliveries run in tasks of their own,
+//! never under the world lock, are not retried, and with [`SimConfig::push_repeat`] happen
+//! twice. Pushes draw from no random stream, so subscribing changes nothing that search, feeds
+//! or `videos.list` answer. [`SimControl::flush_pushes`] waits for every verification and push
+//! started so far (after [`SimControl::advance`] or [`SimControl::add_video`]);
+//! [`SimControl::hub_subscriptions`], [`SimControl::hub_stats`],
+//! [`SimControl::hub_verifications`] and [`SimControl::hub_deliveries`] show what happened; and
+//! [`SimControl::push_unsigned`], [`SimControl::push_with_secret`], [`SimControl::push_raw`] and
+//! [`SimControl::verify_unrequested`] forge the hub's requests to test a receiver's defences.
 
 mod channels;
 mod config;
@@ -106,6 +142,8 @@ mod errors;
 mod feeds;
 mod fields;
 mod generate;
+mod hub;
+mod hub_runtime;
 mod ids;
 mod json;
 mod search;
@@ -114,11 +152,15 @@ mod stats;
 mod tokens;
 mod videos;
 mod world;
+mod xml;
 
 pub use config::{
     ChannelPlan, ClockMode, DetailsOverride, FaultPlan, InvalidKeyShape, LiveState, NewVideo,
     QuotaErrorShape, Shape, SimConfig,
 };
 pub use control::SimControl;
+pub use hub::{
+    CallbackReply, HubDelivery, HubMode, HubSubscription, HubVerification, VerificationOutcome,
+};
 pub use server::SimHandle;
-pub use stats::{CallStats, FeedStats, SimState, TopicCounts};
+pub use stats::{CallStats, FeedStats, HubStats, SimState, TopicCounts};

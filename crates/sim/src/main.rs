@@ -85,6 +85,9 @@ struct Cli {
     /// plus OFF off-topic uploads per on-topic one (default 0.5), e.g. `300/50/0.8`.
     #[arg(long, value_name = "COUNT/TOP/SHARE[/OFF]")]
     channels: Option<String>,
+    /// The WebSub hub (`POST /hub`) delivers every push twice (to test idempotent receivers).
+    #[arg(long)]
+    push_repeat: bool,
 }
 
 #[tokio::main]
@@ -137,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
         },
         backfill: Duration::from_secs(cli.backfill_minutes.saturating_mul(60)),
         channels,
+        push_repeat: cli.push_repeat,
     };
     let sim = SimHandle::start_on_port(cfg, cli.port)
         .await

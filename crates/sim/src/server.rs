@@ -1,5 +1,5 @@
 //! HTTP front: the search endpoint under both `/youtube/v3/search` and `/search`, channel feeds
-//! under `/feeds/videos.xml`, and the `/_sim/*` control plane.
+//! under `/feeds/videos.xml`, the WebSub hub at `/hub`, and the `/_sim/*` control plane.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -20,8 +20,10 @@ use tokio::task::JoinHandle;
 use crate::config::{DetailsOverride, FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::control::{Shared, SimControl};
 use crate::feeds::{self, Conditions};
+use crate::hub::{HubDelivery, HubSubscription, HubVerification};
+use crate::hub_runtime::tasks;
 use crate::search;
-use crate::stats::SimState;
+use crate::stats::{HubStats, SimState};
 use crate::videos;
 use crate::world::World;
 
@@ -38,6 +40,8 @@ pub struct SimHandle {
     control: SimControl,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    /// Delivers the hub's pushes (see [`tasks::dispatch`]).
+    dispatcher: JoinHandle<()>,
 }
 
 impl SimHandle {
@@ -55,6 +59,7 @@ impl SimHandle {
             shared: shared.clone(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
+        let dispatcher = tokio::spawn(tasks::dispatch(shared.clone()));
         let app = router(shared);
         let task = tokio::spawn(async move {
             let signal = async move {
@@ -76,6 +81,7 @@ impl SimHandle {
             control,
             stop,
             task,
+            dispatcher,
         })
     }
 
@@ -92,8 +98,16 @@ impl SimHandle {
         )
     }
 
-    /// Stops accepting connections and waits (at most 5 s) for in-flight requests.
+    /// `http://127.0.0.1:PORT/hub`: where `https://pubsubhubbub.appspot.com/` (or its
+    /// `/subscribe`, also served here) would go.
+    pub fn hub_url(&self) -> String {
+        format!("http://{}/hub", self.addr)
+    }
+
+    /// Stops accepting connections and waits (at most 5 s) for in-flight requests. Pushes not
+    /// yet handed out are dropped; deliveries already under way finish on their own.
     pub async fn shutdown(self) {
+        self.dispatcher.abort();
         let _ = self.stop.send(());
         let mut task = self.task;
         if tokio::time::timeout(StdDuration::from_secs(5), &mut task)
@@ -112,6 +126,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/youtube/v3/videos", get(videos_handler))
         .route("/videos", get(videos_handler))
         .route("/feeds/videos.xml", get(feed_handler))
+        .route("/hub", post(tasks::hub_handler))
+        .route("/subscribe", post(tasks::hub_handler))
+        .route("/_sim/hub", get(hub_state_handler))
         .route("/_sim/state", get(state_handler))
         .route("/_sim/channels", get(channels_handler))
         .route("/_sim/advance", post(advance_handler))
@@ -228,6 +245,25 @@ fn control_of(shared: Arc<Shared>) -> SimControl {
 
 async fn state_handler(State(shared): State<Arc<Shared>>) -> Json<SimState> {
     Json(control_of(shared).state())
+}
+
+/// What `GET /_sim/hub` answers.
+#[derive(Debug, Serialize)]
+struct HubReport {
+    stats: HubStats,
+    subscriptions: Vec<HubSubscription>,
+    verifications: Vec<HubVerification>,
+    deliveries: Vec<HubDelivery>,
+}
+
+async fn hub_state_handler(State(shared): State<Arc<Shared>>) -> Json<HubReport> {
+    let c = control_of(shared);
+    Json(HubReport {
+        stats: c.hub_stats(),
+        subscriptions: c.hub_subscriptions(),
+        verifications: c.hub_verifications(),
+        deliveries: c.hub_deliveries(),
+    })
 }
 
 #[derive(Debug, Serialize)]

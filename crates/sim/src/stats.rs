@@ -67,6 +67,28 @@ impl CallStats {
     }
 }
 
+/// What the WebSub hub (`POST /hub`) did, as [`crate::SimControl::hub_stats`] answers it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HubStats {
+    /// `POST /hub` requests, whatever the answer.
+    pub requests: u64,
+    /// Requests answered `400` (a bad mode, topic, callback, secret or lease).
+    pub rejected: u64,
+    /// Requests answered `503` because of [`FaultPlan::hub_down`].
+    pub refused_down: u64,
+    /// Verifications of intent the callback confirmed (2xx with the challenge echoed).
+    pub verifications_ok: u64,
+    /// Verifications that failed: another status, another body, or no answer at all.
+    pub verifications_failed: u64,
+    /// Push deliveries the callback answered with a 2xx (each repeat counts).
+    pub pushes_delivered: u64,
+    /// Push deliveries answered otherwise or not answered.
+    pub pushes_failed: u64,
+    /// Subscriptions verified and not yet expired, at the time of the report.
+    pub active_subscriptions: usize,
+}
+
 /// Videos of one topic (on-topic ones: off-topic uploads are counted apart, in
 /// [`SimState::off_topic`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,4 +114,7 @@ pub struct SimState {
     /// Channels in the plan (0 without one).
     #[serde(default)]
     pub planned_channels: usize,
+    /// The WebSub hub's counters.
+    #[serde(default)]
+    pub hub: HubStats,
 }

@@ -13,10 +13,12 @@ use crate::channels::{self, Channel, ChannelIndex, Roster};
 use crate::config::{ClockMode, FaultPlan, LiveState, NewVideo, SimConfig};
 use crate::details::{self, Details};
 use crate::generate;
+use crate::hub::HubState;
 use crate::ids;
 use crate::stats::CallStats;
 
 mod generation;
+mod pushes;
 
 use generation::TopicGen;
 
@@ -79,6 +81,8 @@ pub(crate) struct World {
     pub stats: CallStats,
     pub server_errors_given: u64,
     pub malformed_given: u64,
+    /// The WebSub hub's subscriptions, scheduled announcements and queued pushes.
+    pub hub: HubState,
 }
 
 impl World {
@@ -93,6 +97,7 @@ impl World {
         let avoid_words = channels::topic_words(&cfg.topics);
         let mut world = World {
             manual_rng: Rng::with_seed(ids::hash64(&[b"manual", &cfg.seed.to_le_bytes()])),
+            hub: HubState::new(cfg.seed),
             cfg,
             clock,
             videos: Vec::new(),
@@ -158,7 +163,10 @@ impl World {
         }
     }
 
-    fn insert(&mut self, v: Video) {
+    /// Stores an upload and tells the hub about it at `announce_at`: its publication for a
+    /// generated upload, the later of publication and now for an injected one (the hub can
+    /// only push what it has seen).
+    fn insert(&mut self, v: Video, announce_at: DateTime<Utc>) {
         let key = (v.published_at, v.id.as_str());
         let pos = self
             .videos
@@ -173,6 +181,7 @@ impl World {
         *counts.entry(v.topic.clone()).or_insert(0) += 1;
         self.channels
             .add_upload(&v.channel_id, &v.channel_title, v.published_at, &v.id);
+        self.announce_or_schedule(&v, announce_at);
         self.videos.insert(pos, v);
     }
 
@@ -199,6 +208,7 @@ impl World {
         let seq = self.manual_seq;
         self.manual_seq += 1;
         let id = self.unique_id("manual", seq);
+        let announce_at = published.max(self.now());
         let details = details::draw(
             &id,
             &title,
@@ -207,7 +217,7 @@ impl World {
             self.shorts_share(&nv.topic),
             &nv.details,
         );
-        self.insert(Video {
+        let video = Video {
             details,
             haystack: haystack(&nv.topic, &title, &description),
             id: id.clone(),
@@ -220,7 +230,8 @@ impl World {
             channel_title,
             live,
             off_topic: false,
-        });
+        };
+        self.insert(video, announce_at);
         id
     }
 

@@ -90,8 +90,10 @@ impl World {
         }
     }
 
-    /// Generates every video whose arrival time has passed.
+    /// Generates every video whose arrival time has passed, and announces to the hub the
+    /// injected uploads whose publication time has come.
     pub(crate) fn catch_up(&mut self) {
+        self.release_scheduled();
         if self.cfg.rate_per_minute <= 0.0 {
             return;
         }
@@ -135,7 +137,7 @@ impl World {
             self.shorts_share(&g.topic),
             &DetailsOverride::default(),
         );
-        self.insert(Video {
+        let video = Video {
             details,
             haystack: haystack(&g.topic, &content.title, &content.description),
             id,
@@ -148,7 +150,8 @@ impl World {
             channel_title,
             live: content.live,
             off_topic: false,
-        });
+        };
+        self.insert(video, published);
         let step = interval(self.cfg.rate_per_minute, &mut g.rng);
         g.next_at = after(g.next_at, step);
     }
@@ -174,7 +177,7 @@ impl World {
             self.shorts_share(topic),
             &DetailsOverride::default(),
         );
-        self.insert(Video {
+        let video = Video {
             details,
             // Search never looks at off-topic uploads (see `Video::off_topic`), so nothing here
             // can match a query.
@@ -189,7 +192,8 @@ impl World {
             channel_title,
             live: LiveState::None,
             off_topic: true,
-        });
+        };
+        self.insert(video, published);
         let step = interval(off.rate_per_minute, &mut off.rng);
         off.next_at = after(off.next_at, step);
     }

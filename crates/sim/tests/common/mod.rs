@@ -165,6 +165,30 @@ pub async fn request_with_headers(
     parse_response(&raw)
 }
 
+/// A POST of `application/x-www-form-urlencoded` pairs (what a WebSub hub takes).
+pub async fn post_form(url: &str, pairs: &[(&str, &str)]) -> Resp {
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    let body = body.join("&");
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    parse_response(&raw)
+}
+
 fn parse_response(raw: &[u8]) -> Resp {
     let split = raw
         .windows(4)
