@@ -10,6 +10,7 @@
 mod details;
 mod errors;
 mod feeds;
+mod hub;
 mod parse;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -30,6 +31,7 @@ pub use feeds::{
     DEFAULT_FEEDS_BASE_URL, FeedClient, FeedClientError, FeedClientSettings, MAX_FEED_BODY_BYTES,
     MAX_FEED_ENTRIES, parse_channel_feed,
 };
+pub use hub::{DEFAULT_HUB_URL, HubClient, HubClientSettings};
 pub use parse::parse_search_page;
 
 /// The real service. Tests and local runs point [`ClientSettings::base_url`] at the simulator.
