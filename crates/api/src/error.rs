@@ -13,6 +13,15 @@ pub enum ApiError {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A request refused whatever its parameters: an unsigned or forged WebSub push.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// A request body over the route's limit (in bytes).
+    #[error("body over {0} bytes")]
+    PayloadTooLarge(usize),
+    /// A request body that is not what the route takes.
+    #[error("malformed body: {0}")]
+    MalformedBody(String),
     /// This process read as many searches as it may this second.
     #[error("too many searches right now")]
     TooManyRequests,
@@ -110,7 +119,22 @@ impl ApiError {
                 "/problems/method-not-allowed",
                 "Method not allowed",
             )
-            .detail("this API only answers GET, HEAD and OPTIONS"),
+            .detail("this API answers GET, HEAD and OPTIONS (and POST at /websub)"),
+            ApiError::Forbidden(why) => {
+                Problem::new(StatusCode::FORBIDDEN, "/problems/forbidden", "Forbidden").detail(*why)
+            }
+            ApiError::PayloadTooLarge(max) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/payload-too-large",
+                "Payload too large",
+            )
+            .detail(format!("the body may be at most {max} bytes")),
+            ApiError::MalformedBody(why) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "/problems/malformed-body",
+                "Malformed body",
+            )
+            .detail(why.clone()),
             ApiError::TooManyRequests => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "/problems/too-many-searches",

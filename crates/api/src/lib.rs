@@ -12,6 +12,7 @@ mod params;
 mod respond;
 mod security;
 mod token;
+mod websub;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +37,10 @@ pub use token::{
     KeySet, KeySetError, LEGACY_KEY_ID, MIN_KEY_BYTES, TokenCodec, TokenError, TokenKey, query_hash,
 };
 pub use tubefeed_core::VideoView;
+pub use websub::{
+    BoxFuture, DEFAULT_LEASE, MAX_CHALLENGE, MAX_LEASE, MAX_PUSH_BYTES, PushError, PushInbox,
+    SIGNATURE_HEADER, WebSub,
+};
 
 /// The dashboard served at `/`: one static page that uses the API from the browser.
 pub const DASHBOARD_HTML: &str = include_str!("../dashboard.html");
@@ -105,6 +110,8 @@ pub struct ApiState<R> {
     /// `OPENAPI_JSON` with this deployment's topics as the `topic` parameter's enum, made on
     /// the first request for it rather than on the cold start path.
     openapi: std::sync::OnceLock<Vec<u8>>,
+    /// The WebSub callback, when this deployment takes pushes ([`ApiState::with_websub`]).
+    websub: Option<WebSub>,
 }
 
 impl<R> ApiState<R> {
@@ -120,6 +127,7 @@ impl<R> ApiState<R> {
             settings,
             first_pages: quick_cache::sync::Cache::new(512),
             openapi: std::sync::OnceLock::new(),
+            websub: None,
         }
     }
 
@@ -185,7 +193,8 @@ pub fn openapi_for(topics: &[Topic]) -> Vec<u8> {
     serde_json::to_vec(&doc).unwrap_or_else(|_| OPENAPI_JSON.as_bytes().to_vec())
 }
 
-/// The router, with CORS for GET from any origin and gzip compression when asked.
+/// The router, with CORS for GET from any origin and gzip compression when asked; `POST` only
+/// at `/websub`.
 pub fn router<R>(state: Arc<ApiState<R>>) -> Router
 where
     R: FeedReader + 'static,
@@ -205,6 +214,8 @@ where
         .route("/feed.json", get(feeds::json_feed::<R>))
         .route("/health", get(health::<R>))
         .route("/openapi.json", get(openapi))
+        // The WebSub hub's verifications and pushes (server to server: no CORS for POST).
+        .route("/websub", get(websub::verify::<R>).post(websub::push::<R>))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)

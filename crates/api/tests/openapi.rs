@@ -27,7 +27,8 @@ fn is_openapi_3_1_with_every_route() {
             "/openapi.json",
             "/search",
             "/videos",
-            "/videos/{id}"
+            "/videos/{id}",
+            "/websub"
         ]
     );
 }
@@ -96,5 +97,64 @@ fn video_schema_lists_the_spec_fields() {
             "title",
             "url"
         ]
+    );
+}
+
+/// Every status `/websub` can answer is documented (schemathesis' status-code conformance), and
+/// the limits the code enforces are the ones described.
+#[test]
+fn websub_documents_every_status_it_answers() {
+    let d = doc();
+    let ops = &d["paths"]["/websub"];
+    let statuses = |method: &str| -> Vec<&str> {
+        let mut s: Vec<&str> = ops[method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        s.sort_unstable();
+        s
+    };
+    assert_eq!(statuses("get"), ["200", "400", "404", "500", "503"]);
+    assert_eq!(
+        statuses("post"),
+        ["204", "400", "403", "404", "413", "500", "503"]
+    );
+    let mut query: Vec<&str> = ops["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    query.sort_unstable();
+    assert_eq!(
+        query,
+        [
+            "hub.challenge",
+            "hub.lease_seconds",
+            "hub.mode",
+            "hub.reason",
+            "hub.topic"
+        ]
+    );
+    let challenge = &ops["get"]["parameters"][2]["schema"];
+    assert_eq!(
+        challenge["maxLength"],
+        u64::try_from(tubefeed_api::MAX_CHALLENGE).unwrap()
+    );
+    let lease = &ops["get"]["parameters"][3]["schema"];
+    assert_eq!(lease["default"], tubefeed_api::DEFAULT_LEASE.num_seconds());
+    let body = &ops["post"]["requestBody"]["content"]["application/atom+xml"]["schema"];
+    assert_eq!(
+        body["maxLength"],
+        u64::try_from(tubefeed_api::MAX_PUSH_BYTES).unwrap()
+    );
+    let signature = &ops["post"]["parameters"][0];
+    assert!(
+        signature["name"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case(tubefeed_api::SIGNATURE_HEADER)
     );
 }
