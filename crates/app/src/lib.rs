@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod page_keys;
+pub mod push;
 mod region;
 pub mod telemetry;
 
@@ -15,9 +16,12 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tubefeed_core::{CycleSummary, EnrichSettings, Enricher, Fetcher};
 use tubefeed_dynamo::{DynamoKeyRing, DynamoStore};
 use tubefeed_secrets::{ConfiguredKeySource, EnvKeySource, SecretsManagerKeySource};
-use tubefeed_youtube::{ClientSettings, FeedClient, FeedClientSettings, TlsRoots, YouTubeClient};
+use tubefeed_youtube::{
+    ClientSettings, FeedClient, FeedClientSettings, HubClient, HubClientSettings, TlsRoots,
+    YouTubeClient,
+};
 
-pub use config::{Config, ConfigError, KeySource, PageTokenSecret};
+pub use config::{Config, ConfigError, KeySource, PageTokenSecret, WebSubConfig, WebSubSecret};
 
 /// The API state as deployed: reads from DynamoDB.
 pub type AppApiState = tubefeed_api::ApiState<DynamoStore>;
@@ -73,6 +77,21 @@ impl App {
                 )
                 .with_key_refresh(refresh)
             }
+        };
+        let state = match self.websub_secret().await? {
+            Some(secret) => {
+                use secrecy::ExposeSecret;
+                let inbox = push::TableInbox::new(
+                    self.store.clone(),
+                    &self.config.topics,
+                    &self.config.blocked_channels,
+                );
+                state.with_websub(tubefeed_api::WebSub {
+                    secret: secret.expose_secret().as_bytes().to_vec().into(),
+                    inbox: std::sync::Arc::new(inbox),
+                })
+            }
+            None => state,
         };
         Ok(std::sync::Arc::new(state))
     }
@@ -269,11 +288,13 @@ pub struct Pipeline {
     pub feeds: Option<FeedClient>,
     /// Where new-video events go (absent without `EVENT_BUS_NAME`).
     pub events: Option<tubefeed_eventbridge::EventBridgeSink>,
+    /// The WebSub hub (absent without `WEBSUB_CALLBACK_URL`).
+    pub hub: Option<HubClient>,
 }
 
 impl App {
-    /// The fetcher, the feed client and the event sink, as the configuration asks.
-    pub fn pipeline(&self) -> Result<Pipeline, StartupError> {
+    /// The fetcher, the feed client, the event sink and the hub, as the configuration asks.
+    pub async fn pipeline(&self) -> Result<Pipeline, StartupError> {
         let feeds = if self.config.follow.enabled() {
             let client = FeedClient::new(FeedClientSettings {
                 base_url: self.config.feeds_base_url.clone(),
@@ -285,11 +306,58 @@ impl App {
         } else {
             None
         };
+        let hub = match &self.config.websub {
+            Some(w) => Some(
+                HubClient::new(HubClientSettings {
+                    hub_url: w.hub_url.clone(),
+                    callback: w.callback.clone(),
+                    secret: self.websub_secret().await?.ok_or_else(|| {
+                        ConfigError::invalid("WEBSUB_SECRET", "WEBSUB_CALLBACK_URL needs it")
+                    })?,
+                    tls_roots: self.config.tls_roots,
+                })
+                .map_err(|e| StartupError::Client(e.to_string()))?,
+            ),
+            None => None,
+        };
         Ok(Pipeline {
             fetcher: self.fetcher()?,
             feeds,
             events: self.event_sink(),
+            hub,
         })
+    }
+
+    /// The push secret: `WEBSUB_SECRET`, or the `WEBSUB_SECRET_ID` secret's string.
+    pub async fn websub_secret(&self) -> Result<Option<secrecy::SecretString>, StartupError> {
+        let Some(secret) = &self.config.websub_secret else {
+            return Ok(None);
+        };
+        match secret {
+            WebSubSecret::Literal(s) => Ok(Some(s.clone())),
+            WebSubSecret::SecretId(id) => {
+                let out = self
+                    .secrets_client()
+                    .get_secret_value()
+                    .secret_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        StartupError::Client(format!(
+                            "WEBSUB_SECRET_ID: {}",
+                            tubefeed_core::root_cause(&e)
+                        ))
+                    })?;
+                let s = out.secret_string().unwrap_or_default();
+                if s.len() < 16 {
+                    return Err(StartupError::Config(ConfigError::invalid(
+                        "WEBSUB_SECRET_ID",
+                        "the secret must hold a string of at least 16 characters",
+                    )));
+                }
+                Ok(Some(s.to_owned().into()))
+            }
+        }
     }
 }
 
@@ -312,7 +380,16 @@ pub async fn run_cycle(
             settings: &config.follow,
             blocked: &config.blocked_channels,
         };
-        summary.follow = Some(follower.run(&sightings, chrono::Utc::now()).await);
+        let mut follow = follower.run(&sightings, chrono::Utc::now()).await;
+        if let Some(hub) = &p.hub {
+            let subscriber = tubefeed_core::Subscriber {
+                hub,
+                store: &fetcher.videos,
+                settings: tubefeed_core::PushSettings::default(),
+            };
+            follow.push = Some(subscriber.run(&follow.followed(), chrono::Utc::now()).await);
+        }
+        summary.follow = Some(follow);
     }
     if config.details.units_per_run > 0 {
         let e = enricher(fetcher, config.details, &config.blocked_channels);

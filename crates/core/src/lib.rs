@@ -42,8 +42,10 @@ pub use feed::{
 pub use fetch::{CycleSummary, FetchError, FetchSettings, Fetcher, SkipReason, TopicSummary};
 pub use follow::{
     ChannelFeed, ChannelFeedSource, ChannelRecord, FeedAnswer, FeedError, FeedMemo, FeedValidators,
-    FollowSettings, FollowState, FollowStore, FollowSummary, Follower, Sighting, TopicFollow,
-    TopicRule,
+    FollowSettings, FollowState, FollowStore, FollowSummary, Follower, HubError, HubRequest, Inbox,
+    PENDING_WINDOW, PushHub, PushMode, PushOutcome, PushSettings, PushStore, PushSubscription,
+    PushSummary, Sighting, Subscriber, TopicFollow, TopicRule, channel_of_topic_url,
+    push_topic_url,
 };
 pub use key::{ApiKey, Fingerprint, ProjectName};
 pub use key_source::{Added, KeySource, KeySourceError, Removed};

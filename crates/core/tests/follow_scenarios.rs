@@ -190,3 +190,53 @@ async fn a_channel_under_the_threshold_is_not_followed_and_a_vanished_one_is_bac
     let c = cycle(&f, &settings()).await;
     assert_eq!(c.follow.as_ref().unwrap().topics[0].backing_off, 1);
 }
+
+#[tokio::test]
+async fn a_push_is_stored_under_the_topics_following_its_channel_and_only_on_topic() {
+    use tubefeed_core::{Inbox, Video};
+    let src = MemSource::new(t0());
+    let f = fetcher(&src);
+    followed_busy_channel(&src, &f).await;
+    let at = src.now();
+    let on = src.add_upload(
+        "cricket",
+        "UCbusy",
+        "Cricket: pushed",
+        at,
+        at + Duration::hours(1),
+    );
+    let off = src.add_upload("cooking", "UCbusy", "Pasta night", at, at);
+    let stranger = src.add_upload("cricket", "UCstranger", "Cricket elsewhere", at, at);
+    let entries: Vec<Video> = src
+        .all("cricket")
+        .into_iter()
+        .chain(src.all("cooking"))
+        .filter(|v| [&on, &off, &stranger].contains(&&v.id))
+        .collect();
+    assert_eq!(entries.len(), 3);
+    let chess = Topic::parse("chess").unwrap();
+    let topics = [cricket(), chess];
+    let inbox = Inbox {
+        store: &f.videos,
+        topics: &topics,
+        blocked: &[],
+    };
+    let out = inbox.receive(&entries, at).await.unwrap();
+    assert_eq!((out.topics, out.on_topic, out.new), (1, 1, 1), "{out:?}");
+    assert!(stored(&f, &on));
+    assert!(!stored(&f, &off), "off-topic");
+    assert!(!stored(&f, &stranger), "a channel no topic follows");
+    // Pushes repeat: the same push again stores nothing new.
+    let again = inbox.receive(&entries, at).await.unwrap();
+    assert_eq!(again.new, 0);
+    let blocked = [ChannelId::parse("UCbusy").unwrap()];
+    let shut = Inbox {
+        blocked: &blocked,
+        ..inbox
+    };
+    assert_eq!(
+        shut.receive(&entries, at).await.unwrap().topics,
+        0,
+        "blocked"
+    );
+}

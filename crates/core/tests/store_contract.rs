@@ -16,6 +16,7 @@ async fn the_store_contract_holds_on_the_fake() {
     contract::state_store(&s, &Topic::parse("contract-b").unwrap(), now).await;
     contract::feed_reader(&s, &Topic::parse("contract-c").unwrap(), now).await;
     contract::follow_store(&s, &Topic::parse("contract-e").unwrap(), now).await;
+    contract::push_store(&s, now).await;
     let topic = Topic::parse("contract-d").unwrap();
     let expire = s.with_retention(Retention::new(None, [(topic.clone(), 7)]));
     contract::retention(&s, &expire, &topic, 7).await;

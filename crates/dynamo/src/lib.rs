@@ -10,6 +10,7 @@ mod follow;
 pub mod items;
 pub mod keys;
 mod outbox;
+mod push;
 mod requests;
 mod state;
 pub mod table;

@@ -372,6 +372,7 @@ async fn the_store_contract_holds_on_dynamodb() {
         .await;
     tubefeed_core::fakes::contract::follow_store(&s, &Topic::parse("contract-e").unwrap(), now)
         .await;
+    tubefeed_core::fakes::contract::push_store(&s, now).await;
     let topic = Topic::parse("contract-d").unwrap();
     let expire = s.with_retention(tubefeed_core::Retention::new(Some(7), []));
     tubefeed_core::fakes::contract::retention(&s, &expire, &topic, 7).await;

@@ -121,7 +121,19 @@ fn as_list(v: &Value) -> Vec<Value> {
     }
 }
 
-/// (actions, resources) of every statement of a function's inline policies.
+/// A statement as deployed with every option on: `!If [Cond, statement, !Ref AWS::NoValue]`
+/// is its statement, and the `NoValue` branch none.
+fn when_on(st: &Value) -> Option<Value> {
+    match st {
+        Value::Tagged(t) if t.tag == "If" => {
+            let on = as_list(&t.value).get(1).cloned()?;
+            (render(&on) != "Ref:AWS::NoValue").then_some(on)
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// (actions, resources) of every statement of a function's inline policies, options on.
 fn statements(function: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let t = template();
     let policies = &t["Resources"][function]["Properties"]["Policies"];
@@ -131,7 +143,7 @@ fn statements(function: &str) -> Vec<(Vec<String>, Vec<String>)> {
             p.get("Statement").is_some(),
             "{function}: only inline statements, no managed policy templates: {p:?}"
         );
-        for st in as_list(&p["Statement"]) {
+        for st in as_list(&p["Statement"]).iter().filter_map(when_on) {
             assert_eq!(st["Effect"].as_str(), Some("Allow"));
             let actions = as_list(&st["Action"]).iter().map(render).collect();
             let resources = as_list(&st["Resource"]).iter().map(render).collect();
@@ -154,29 +166,54 @@ fn no_wildcard_resources_anywhere() {
 }
 
 #[test]
-fn the_api_cannot_read_youtube_keys_nor_write_the_table() {
+fn the_api_cannot_read_youtube_keys_and_writes_the_table_only_for_push() {
+    let t = template();
+    let policies = as_list(&t["Resources"]["VideosApiFunction"]["Properties"]["Policies"]);
     for (actions, resources) in statements("VideosApiFunction") {
         for a in &actions {
+            let read = matches!(
+                a.as_str(),
+                "dynamodb:GetItem" | "dynamodb:BatchGetItem" | "dynamodb:Query"
+            );
+            let push_write = matches!(
+                a.as_str(),
+                "dynamodb:PutItem" | "dynamodb:UpdateItem" | "dynamodb:BatchWriteItem"
+            );
             assert!(
-                matches!(
-                    a.as_str(),
-                    "dynamodb:GetItem"
-                        | "dynamodb:BatchGetItem"
-                        | "dynamodb:Query"
-                        | "secretsmanager:GetSecretValue"
-                ),
+                read || push_write || a == "secretsmanager:GetSecretValue",
                 "API may not {a}"
             );
+            if push_write {
+                assert_eq!(resources, ["GetAtt:VideosTable.Arn"], "{a}");
+            }
             if a.starts_with("secretsmanager:") {
-                assert_eq!(resources, ["Ref:PageTokenSecret"], "API secrets access");
+                assert!(
+                    resources == ["Ref:PageTokenSecret"] || resources == ["Ref:WebSubSecret"],
+                    "API secrets access: {resources:?}"
+                );
             }
         }
         assert!(!resources.iter().any(|r| r.contains("YouTubeKeysSecret")));
     }
+    // Writes and the push secret only with push on: behind `!If [HasPush, …]`.
+    let statements = as_list(&policies[0]["Statement"]);
+    let unconditional_writes = statements.iter().any(|st| {
+        !matches!(st, Value::Tagged(t) if t.tag == "If")
+            && as_list(&st["Action"]).iter().any(|a| {
+                [
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:DeleteItem",
+                ]
+                .contains(&render(a).as_str())
+            })
+    });
+    assert!(!unconditional_writes, "the API writes only with EnablePush");
 }
 
 #[test]
-fn the_fetcher_writes_only_its_table_reads_only_the_keys_secret_and_publishes_only_to_its_bus() {
+fn the_fetcher_writes_only_its_table_reads_only_its_secrets_and_publishes_only_to_its_bus() {
     let mut saw_table_write = false;
     for (actions, resources) in statements("FetchVideosFunction") {
         for a in &actions {
@@ -197,7 +234,10 @@ fn the_fetcher_writes_only_its_table_reads_only_the_keys_secret_and_publishes_on
                 saw_table_write |= a == "dynamodb:BatchWriteItem";
             } else if a.starts_with("secretsmanager:") {
                 assert_eq!(a, "secretsmanager:GetSecretValue");
-                assert_eq!(resources, ["Ref:YouTubeKeysSecret"]);
+                assert!(
+                    resources == ["Ref:YouTubeKeysSecret"] || resources == ["Ref:WebSubSecret"],
+                    "{resources:?}"
+                );
             } else if a.starts_with("events:") {
                 assert_eq!(a, "events:PutEvents");
                 assert_eq!(

@@ -15,7 +15,7 @@ async fn main() -> Result<(), MainError> {
     // Fail the cold start, naming the variable, rather than every invocation.
     let config = Config::from_env()?;
     let app = App::build(config).await?;
-    let pipeline = app.pipeline()?;
+    let pipeline = app.pipeline().await?;
     let topics = app.config.topics.clone();
     let weights = app.config.topic_weights.clone();
     let pipeline = &pipeline;

@@ -1,10 +1,86 @@
 //! Following channels through their feeds: `FOLLOW_*`, `FEEDS_CONCURRENCY` and
-//! `YOUTUBE_FEEDS_BASE_URL`, each default taken from the type that owns it.
+//! `YOUTUBE_FEEDS_BASE_URL`, each default taken from the type that owns it; WebSub push:
+//! `WEBSUB_CALLBACK_URL`, `WEBSUB_SECRET` / `WEBSUB_SECRET_ID`, `WEBSUB_HUB_URL`.
 
 use tubefeed_core::FollowSettings;
 
 use super::ConfigError;
 use super::parse::{Lookup, num};
+
+/// The HMAC key pushes are signed with: literal (local runs) or a Secrets Manager secret.
+#[derive(Clone)]
+pub enum WebSubSecret {
+    Literal(secrecy::SecretString),
+    SecretId(String),
+}
+
+impl std::fmt::Debug for WebSubSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Literal(_) => f.write_str("Literal(..)"),
+            Self::SecretId(id) => write!(f, "SecretId({id})"),
+        }
+    }
+}
+
+/// Subscribing is on when `WEBSUB_CALLBACK_URL` is set (the scheduled function); receiving
+/// when a secret is (the API: its own URL cannot be in its own environment on AWS).
+#[derive(Debug, Clone)]
+pub struct WebSubConfig {
+    pub callback: String,
+    pub hub_url: String,
+}
+
+/// The shortest push secret taken: the hub's HMAC is only as strong as its key.
+const MIN_SECRET: usize = 16;
+
+pub(super) fn websub_secret(get: &Lookup) -> Result<Option<WebSubSecret>, ConfigError> {
+    match (get.var("WEBSUB_SECRET"), get.var("WEBSUB_SECRET_ID")) {
+        (Some(_), Some(_)) => Err(ConfigError::invalid(
+            "WEBSUB_SECRET",
+            "set either WEBSUB_SECRET or WEBSUB_SECRET_ID, not both",
+        )),
+        (Some(s), None) if s.len() < MIN_SECRET || s.len() > 200 => Err(ConfigError::invalid(
+            "WEBSUB_SECRET",
+            format!("must be {MIN_SECRET} to 200 characters (random)"),
+        )),
+        (Some(s), None) => Ok(Some(WebSubSecret::Literal(s.into()))),
+        (None, Some(id)) => Ok(Some(WebSubSecret::SecretId(id))),
+        (None, None) => Ok(None),
+    }
+}
+
+pub(super) fn websub(
+    get: &Lookup,
+    secret: Option<&WebSubSecret>,
+) -> Result<Option<WebSubConfig>, ConfigError> {
+    let Some(callback) = get.var("WEBSUB_CALLBACK_URL") else {
+        return Ok(None);
+    };
+    let http = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+    if !http(&callback) || callback.contains(['#', ' ']) {
+        return Err(ConfigError::invalid(
+            "WEBSUB_CALLBACK_URL",
+            "must be the public http(s) URL of the API's /websub route",
+        ));
+    }
+    if secret.is_none() {
+        return Err(ConfigError::invalid(
+            "WEBSUB_SECRET",
+            "WEBSUB_CALLBACK_URL needs WEBSUB_SECRET or WEBSUB_SECRET_ID: pushes are checked against it",
+        ));
+    }
+    let hub_url = get
+        .var("WEBSUB_HUB_URL")
+        .unwrap_or_else(|| tubefeed_youtube::DEFAULT_HUB_URL.to_owned());
+    if !http(&hub_url) {
+        return Err(ConfigError::invalid(
+            "WEBSUB_HUB_URL",
+            "must be an http(s) URL",
+        ));
+    }
+    Ok(Some(WebSubConfig { callback, hub_url }))
+}
 
 pub(super) fn follow_settings(get: &Lookup) -> Result<FollowSettings, ConfigError> {
     let d = FollowSettings::default();
@@ -81,6 +157,18 @@ mod tests {
             sim.feeds_base_url, "http://127.0.0.1:8123",
             "the simulator's origin"
         );
+        assert!(cfg(&[]).unwrap().websub.is_none(), "push is off by default");
+        let on = cfg(&[
+            ("WEBSUB_CALLBACK_URL", "https://api.example.org/websub"),
+            ("WEBSUB_SECRET", "0123456789abcdef"),
+        ])
+        .unwrap();
+        assert_eq!(
+            on.websub.unwrap().hub_url,
+            "https://pubsubhubbub.appspot.com/subscribe"
+        );
+        let no_secret = cfg(&[("WEBSUB_CALLBACK_URL", "https://api.example.org/websub")]);
+        assert_eq!(no_secret.unwrap_err().var, "WEBSUB_SECRET");
         for (var, bad) in [
             ("FOLLOW_MAX_CHANNELS", "many"),
             ("FOLLOW_MIN_VIDEOS", "0"),

@@ -20,6 +20,7 @@ use parse::{
     retention_days,
 };
 
+pub use follow::{WebSubConfig, WebSubSecret};
 pub use parse::{MAX_TOPIC_WEIGHT, parse_schedule as schedule_of};
 
 pub const DEFAULT_TABLE: &str = "tubefeed";
@@ -54,6 +55,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("FOLLOW_MIN_VIDEOS", "3"),
     ("FOLLOW_WINDOW_DAYS", "14"),
     ("FEEDS_CONCURRENCY", "8"),
+    ("WEBSUB_CALLBACK_URL", "—"),
+    ("WEBSUB_SECRET", "—"),
+    ("WEBSUB_SECRET_ID", "—"),
+    ("WEBSUB_HUB_URL", tubefeed_youtube::DEFAULT_HUB_URL),
     ("EVENT_BUS_NAME", "—"),
     ("PAGE_TOKEN_SECRET", "—"),
     ("PAGE_TOKEN_SECRET_ID", "—"),
@@ -123,6 +128,11 @@ pub struct Config {
     pub follow: tubefeed_core::FollowSettings,
     /// `YOUTUBE_FEEDS_BASE_URL`: where channel feeds are read (`/feeds/videos.xml`).
     pub feeds_base_url: String,
+    /// `WEBSUB_CALLBACK_URL`, `WEBSUB_HUB_URL`: subscribe followed channels (off when unset).
+    pub websub: Option<WebSubConfig>,
+    /// `WEBSUB_SECRET` / `WEBSUB_SECRET_ID`: what pushes are signed with; the API's `/websub`
+    /// receives only when it is set.
+    pub websub_secret: Option<WebSubSecret>,
     /// `BLOCKED_CHANNELS`: channel ids hidden from every answer, besides the table's blocks.
     pub blocked_channels: Vec<ChannelId>,
     /// `EVENT_BUS_NAME`: where new-video events go (`default`, a name or an ARN); unset: none.
@@ -173,6 +183,7 @@ impl Config {
         let get = Lookup::new(get);
         let specs = parse_topics(&get)?;
         let youtube_base_url = base_url(&get)?;
+        let websub_secret = follow::websub_secret(&get)?;
         Ok(Self {
             table_name: table_name(&get)?,
             topics: specs.iter().map(|s| s.topic.clone()).collect(),
@@ -188,6 +199,8 @@ impl Config {
             blocked_channels: blocked_channels(&get)?,
             follow: follow::follow_settings(&get)?,
             feeds_base_url: follow::feeds_base_url(&get, &youtube_base_url)?,
+            websub: follow::websub(&get, websub_secret.as_ref())?,
+            websub_secret,
             youtube_base_url,
             event_bus: event_bus(&get)?,
             page_token_secret: page_token_secret(&get)?,

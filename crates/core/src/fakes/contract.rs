@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::feed::{FeedQuery, FeedReader, Order};
-use crate::follow::{FollowState, FollowStore};
+use crate::follow::{
+    FollowState, FollowStore, PENDING_WINDOW, PushMode, PushStore, PushSubscription,
+};
 use crate::store::{FetchState, FetchStateStore, LeaseOutcome, LeaseOwner, StoreError, VideoStore};
 use crate::text::query_terms;
 use crate::video::{ChannelId, Topic, Video, VideoId};
@@ -98,6 +100,64 @@ pub async fn follow_store<S: FollowStore + VideoStore>(s: &S, topic: &Topic, now
         .expect("upsert");
     let o = s.upsert(topic, &[a, b.clone()], now).await.expect("upsert");
     assert_eq!(o.new_ids, vec![b.id], "only the video that was new");
+}
+
+/// A hub's verification is accepted only for a request of the same mode made within the
+/// pending window, and records the lease.
+pub async fn push_store<S: PushStore>(s: &S, now: DateTime<Utc>) {
+    let c = ChannelId::parse("UCpushcontract").unwrap_or_else(|_| unreachable!());
+    let other = ChannelId::parse("UCneverasked").unwrap_or_else(|_| unreachable!());
+    assert!(
+        s.subscriptions(std::slice::from_ref(&c))
+            .await
+            .expect("read")
+            .is_empty(),
+        "nothing asked yet"
+    );
+    let lease = chrono::Duration::days(5);
+    assert!(
+        !s.confirm(&other, PushMode::Subscribe, lease, now)
+            .await
+            .expect("confirm"),
+        "never asked"
+    );
+    let sub = PushSubscription {
+        channel_id: c.clone(),
+        mode: PushMode::Subscribe,
+        requested_at: now,
+        verified_at: None,
+        lease_until: None,
+    };
+    s.record_request(&sub).await.expect("record");
+    assert!(
+        !s.confirm(&c, PushMode::Unsubscribe, lease, now)
+            .await
+            .expect("confirm"),
+        "other mode"
+    );
+    let late = now + PENDING_WINDOW + chrono::Duration::seconds(1);
+    assert!(
+        !s.confirm(&c, PushMode::Subscribe, lease, late)
+            .await
+            .expect("confirm"),
+        "too late"
+    );
+    let at = now + chrono::Duration::minutes(1);
+    assert!(
+        s.confirm(&c, PushMode::Subscribe, lease, at)
+            .await
+            .expect("confirm")
+    );
+    let got = s
+        .subscriptions(std::slice::from_ref(&c))
+        .await
+        .expect("read");
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].verified_at, got[0].lease_until),
+        (Some(at), Some(at + lease))
+    );
+    assert_eq!(got[0].requested_at, now);
 }
 
 /// Leases exclude other owners until they expire; only the holder saves.

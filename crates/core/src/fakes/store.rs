@@ -48,6 +48,8 @@ pub struct MemStore {
     events: bool,
     /// Each topic's channels and their version (see `fakes::follow`).
     pub(super) follows: super::follow::Follows,
+    /// WebSub subscriptions by channel (see `fakes::follow`).
+    pub(super) pushes: super::follow::Pushes,
 }
 
 impl MemStore {
@@ -59,6 +61,7 @@ impl MemStore {
             retention: Arc::new(retention),
             events: self.events,
             follows: self.follows.clone(),
+            pushes: self.pushes.clone(),
         }
     }
 

@@ -9,6 +9,8 @@
 //! feeds cannot see; it is polled less often when feeds already brought most of what it finds
 //! (`FetchState::feed_share`, see `fetch::schedule`).
 
+mod inbox;
+mod push;
 mod rule;
 mod run;
 mod settings;
@@ -16,6 +18,11 @@ mod source;
 mod state;
 mod store;
 
+pub use inbox::{Inbox, PushOutcome};
+pub use push::{
+    HubError, HubRequest, PENDING_WINDOW, PushHub, PushMode, PushSettings, PushStore,
+    PushSubscription, PushSummary, Subscriber, channel_of_topic_url, push_topic_url,
+};
 pub use rule::TopicRule;
 pub use run::{FollowSummary, Follower, TopicFollow, sightings_of};
 pub use settings::FollowSettings;

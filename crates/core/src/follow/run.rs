@@ -51,12 +51,31 @@ pub struct TopicFollow {
     pub write_requests: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The followed channels, for the push step (not part of the summary line).
+    #[serde(skip)]
+    pub followed_ids: Vec<ChannelId>,
 }
 
 /// The feeds step's part of a run summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FollowSummary {
     pub topics: Vec<TopicFollow>,
+    /// The push step (absent without `WEBSUB_CALLBACK_URL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<super::PushSummary>,
+}
+
+impl FollowSummary {
+    /// Every topic's followed channels, each once.
+    pub fn followed(&self) -> Vec<ChannelId> {
+        let mut all: Vec<ChannelId> = Vec::new();
+        for c in self.topics.iter().flat_map(|t| &t.followed_ids) {
+            if !all.contains(c) {
+                all.push(c.clone());
+            }
+        }
+        all
+    }
 }
 
 /// One feed's answer, kept for the topic's bookkeeping.
@@ -109,6 +128,7 @@ where
         st.tally(sightings, self.settings, now);
         let followed = st.choose(self.settings, self.blocked, now);
         out.followed = followed.len();
+        out.followed_ids.clone_from(&followed);
         let due: Vec<ChannelId> = followed
             .into_iter()
             .filter(|c| st.channels.get(c).is_some_and(|r| r.feed.due(now)))
@@ -116,7 +136,7 @@ where
         out.backing_off = out.followed - due.len();
         let reads = self.read_feeds(&st, due).await;
         out.requests = reads.len();
-        let fresh = self.take_answers(&mut st, reads, now, out);
+        let (fresh, first_reads) = self.take_answers(&mut st, reads, now, out);
         let rule = TopicRule::of(topic);
         let cutoff = now - self.settings.window;
         let keep: Vec<Video> = fresh
@@ -130,7 +150,15 @@ where
             let o = self.videos.upsert(topic, &keep, now).await?;
             out.new = o.new;
             out.write_requests = o.write_requests;
-            st.tally(&sightings_of(&keep, &o.new_ids), self.settings, now);
+            // Counted when they first appear in the feed, whatever stored them first (a push
+            // may have); but a channel's first feed read lists uploads from before it was
+            // followed, which search counted already: of those, only the ones new here count.
+            let new: HashSet<&VideoId> = o.new_ids.iter().collect();
+            let counted: Vec<Video> = keep
+                .into_iter()
+                .filter(|v| !first_reads.contains(&v.id) || new.contains(&v.id))
+                .collect();
+            st.tally(&sightings_of_all(&counted), self.settings, now);
         }
         if !self.state.save_follow(topic, &st, version).await? {
             warn!(target: "tubefeed::follow", topic = %topic, "another run saved the topic's channels first; this run's counts are dropped");
@@ -156,15 +184,17 @@ where
             .await
     }
 
-    /// Books each answer on its channel and returns the entries not seen in its last answer.
+    /// Books each answer on its channel and returns the entries not seen in its last answer,
+    /// and the ids of those from a channel's first read.
     fn take_answers(
         &self,
         st: &mut FollowState,
         reads: Vec<Read>,
         now: DateTime<Utc>,
         out: &mut TopicFollow,
-    ) -> Vec<Video> {
+    ) -> (Vec<Video>, HashSet<VideoId>) {
         let mut fresh = Vec::new();
+        let mut first_reads = HashSet::new();
         for Read { channel, answer } in reads {
             let Some(rec) = st.channels.get_mut(&channel) else {
                 continue;
@@ -172,6 +202,7 @@ where
             let memo = &mut rec.feed;
             match answer {
                 Ok(FeedAnswer::Fresh(feed)) => {
+                    let first = memo.last_read_at.is_none();
                     memo.succeeded(now);
                     memo.validators = feed.validators;
                     let before: HashSet<&VideoId> = memo.seen.iter().collect();
@@ -184,6 +215,9 @@ where
                         .collect();
                     memo.seen = feed.entries.into_iter().map(|v| v.id).collect();
                     out.entries += new.len();
+                    if first {
+                        first_reads.extend(new.iter().map(|v| v.id.clone()));
+                    }
                     fresh.extend(new);
                 }
                 Ok(FeedAnswer::NotModified) => {
@@ -200,7 +234,7 @@ where
                 }
             }
         }
-        fresh
+        (fresh, first_reads)
     }
 }
 
@@ -210,6 +244,17 @@ pub fn sightings_of(videos: &[Video], new_ids: &[VideoId]) -> Vec<Sighting> {
     videos
         .iter()
         .filter(|v| new.contains(&v.id))
+        .map(|v| Sighting {
+            channel_id: v.channel_id.clone(),
+            channel_title: v.channel_title.clone(),
+            published_at: v.published_at,
+        })
+        .collect()
+}
+
+fn sightings_of_all(videos: &[Video]) -> Vec<Sighting> {
+    videos
+        .iter()
         .map(|v| Sighting {
             channel_id: v.channel_id.clone(),
             channel_title: v.channel_title.clone(),

@@ -19,6 +19,7 @@
 
 mod day;
 mod feeds;
+mod push;
 mod scale;
 
 type BoxError = Box<dyn std::error::Error>;
