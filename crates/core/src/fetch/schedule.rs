@@ -126,3 +126,55 @@ pub(super) fn affordable(budget: &RunBudget, due: usize) -> usize {
     let polls = usize::try_from(budget.paced / CALLS_PER_TOPIC_POLL).unwrap_or(usize::MAX);
     due.min(polls.max(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn pace(rationing_pct: u8) -> Pace {
+        let budget = RunBudget {
+            rationing_pct,
+            ..RunBudget::unlimited()
+        };
+        Pace::of(&budget, poll_price([1, 1].into_iter()))
+    }
+
+    /// Two topics that waited as long; the one whose new videos feeds mostly bring first is
+    /// less urgent, and while calls are rationed it also waits longer between polls.
+    #[test]
+    fn a_topic_the_feeds_cover_yields_to_one_they_do_not() {
+        let s = FetchSettings::default();
+        let now = t("2026-12-01T12:00:00Z");
+        let bare = FetchState {
+            last_run_at: Some(now - Duration::minutes(6)),
+            videos_per_hour: Some(60),
+            ..FetchState::default()
+        };
+        let covered = FetchState {
+            feed_share_pct: Some(90),
+            ..bare.clone()
+        };
+        let mut out = TopicSummary::default();
+        let rationed = pace(100);
+        let u_bare = rationed.urgency(&s, &bare, 1, now, &mut out);
+        let u_covered = rationed.urgency(&s, &covered, 1, now, &mut out);
+        assert!(u_bare.is_some(), "due after 6 minutes at 60 an hour");
+        // Covered 90 %: search need is floored at a fifth, so the wait that made the bare
+        // topic due (5 minutes) is 25 minutes for it.
+        assert_eq!(u_covered, None, "{out:?}");
+        let later = now + Duration::minutes(20);
+        let u_bare = rationed.urgency(&s, &bare, 1, later, &mut out).unwrap();
+        let u_covered = rationed.urgency(&s, &covered, 1, later, &mut out).unwrap();
+        assert!(
+            (u_covered / u_bare - 0.2).abs() < 1e-9,
+            "{u_covered} vs {u_bare}"
+        );
+        // With an ample pool every topic is polled every run, covered or not.
+        let ample = pace(0);
+        assert!(ample.urgency(&s, &covered, 1, now, &mut out).is_some());
+    }
+}
