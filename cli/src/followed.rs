@@ -20,6 +20,9 @@ struct Followed<'a> {
     followed_since: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feed_read_at: Option<DateTime<Utc>>,
+    /// How often its feed is read, by its rate (every run for a busy channel, at most
+    /// `FEEDS_MAX_INTERVAL_MINUTES`).
+    read_every_seconds: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +61,7 @@ pub async fn print(app: &App, json: bool) -> Result<(), CliError> {
                 recent_videos: rec.recent(),
                 followed_since: rec.followed_since,
                 feed_read_at: rec.feed.last_read_at,
+                read_every_seconds: rec.read_interval(s, Utc::now()).num_seconds(),
                 retry_at: rec.feed.retry_at,
                 last_error: rec.feed.last_error.as_deref(),
             };
@@ -75,11 +79,19 @@ fn text(l: &Followed<'_>) -> String {
     let hm = |t: DateTime<Utc>| t.format("%H:%M UTC").to_string();
     let feed = match (l.retry_at, l.last_error, l.feed_read_at) {
         (Some(at), Some(e), _) => format!("backing off until {}: {e}", hm(at)),
-        (_, _, Some(at)) => format!("feed read {}", hm(at)),
+        (_, _, Some(at)) => format!("feed read {}, {}", hm(at), every(l.read_every_seconds)),
         _ => "feed not read yet".to_owned(),
     };
     format!(
         "{} {} — {} videos, {feed}",
         l.channel_id, l.channel_title, l.recent_videos
     )
+}
+
+fn every(seconds: i64) -> String {
+    if seconds < 60 {
+        "every run".to_owned()
+    } else {
+        format!("every {} min", (seconds + 59) / 60)
+    }
 }

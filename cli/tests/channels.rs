@@ -71,8 +71,8 @@ async fn block_list_and_unblock_with_clear_errors() {
         lines,
         [
             "no channel is blocked",
-            "followed for cricket: 0 of at most 50 (≥ 3 on-topic videos in 14 days)",
-            "followed for chess: 0 of at most 50 (≥ 3 on-topic videos in 14 days)",
+            "followed for cricket: 0 of at most 200 (≥ 3 on-topic videos in 14 days)",
+            "followed for chess: 0 of at most 200 (≥ 3 on-topic videos in 14 days)",
         ]
     );
 }

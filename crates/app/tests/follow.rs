@@ -29,11 +29,17 @@ async fn cycle(f: &AppLike, feeds: &FeedClient, now: DateTime<Utc>) -> (CycleSum
     let topics = [(cricket(), 1)];
     let mut c = f.run_weighted(&topics, now).await;
     assert!(c.ok, "{c:?}");
+    // Every followed feed read every run, so each step below sees its reads (how often a quiet
+    // channel is read has its scenario in crates/core/tests/follow_scenarios.rs).
+    let settings = FollowSettings {
+        max_read_interval: Duration::minutes(1),
+        ..FollowSettings::default()
+    };
     let follower = Follower {
         feeds,
         videos: &f.videos,
         state: &f.videos,
-        settings: &FollowSettings::default(),
+        settings: &settings,
         blocked: &[],
     };
     let sightings = c.take_sightings(&topics);

@@ -29,9 +29,12 @@ fn fetcher(source: &MemSource) -> Fake {
     )
 }
 
+/// Every followed feed read every run (a minute apart here), so the scenarios below see
+/// each run's reads; how often a quiet channel is read has its own scenario.
 fn settings() -> FollowSettings {
     FollowSettings {
         min_videos: 3,
+        max_read_interval: Duration::minutes(1),
         ..FollowSettings::default()
     }
 }
@@ -155,6 +158,51 @@ async fn a_feed_outage_loses_nothing_and_backs_off() {
     assert_eq!(
         (busy.feed.failures, busy.feed.last_error.as_deref()),
         (0, None)
+    );
+}
+
+#[tokio::test]
+async fn a_quiet_channels_feed_is_read_at_the_longest_interval_and_its_upload_arrives_within_it() {
+    let src = MemSource::new(t0());
+    let f = fetcher(&src);
+    let s = FollowSettings {
+        max_read_interval: Duration::minutes(5),
+        ..settings()
+    };
+    // Three videos since midnight: one in four hours, read at the longest interval.
+    for m in [30, 20, 10] {
+        let at = t0() - Duration::minutes(m);
+        src.add_upload("cricket", "UCbusy", "Cricket nets session", at, at);
+    }
+    let c = cycle(&f, &s).await;
+    assert_eq!(
+        c.follow.unwrap().topics[0].requests,
+        1,
+        "read when followed"
+    );
+    let mut reads = Vec::new();
+    let mut upload = None;
+    for n in 1..=5 {
+        src.advance(Duration::minutes(1));
+        if n == 1 {
+            let at = src.now();
+            upload = Some(src.add_upload(
+                "cricket",
+                "UCbusy",
+                "Cricket late",
+                at,
+                at + Duration::hours(2),
+            ));
+        }
+        let c = cycle(&f, &s).await;
+        let follow = &c.follow.as_ref().unwrap().topics[0];
+        assert_eq!(follow.requests + follow.resting, 1, "{follow:?}");
+        reads.push(follow.requests);
+    }
+    assert_eq!(reads, [0, 0, 0, 0, 1], "read again five minutes later");
+    assert!(
+        upload.is_some_and(|id| stored(&f, &id)),
+        "the upload arrives at that read, before search indexes it"
     );
 }
 

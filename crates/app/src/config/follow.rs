@@ -86,11 +86,18 @@ pub(super) fn follow_settings(get: &Lookup) -> Result<FollowSettings, ConfigErro
     let d = FollowSettings::default();
     let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let days = u32::try_from(d.window.num_days()).unwrap_or(14);
+    let minutes = u32::try_from(d.max_read_interval.num_minutes()).unwrap_or(5);
     Ok(FollowSettings {
         max_channels: num(get, "FOLLOW_MAX_CHANNELS", as_u32(d.max_channels), 0..=500)? as usize,
         min_videos: num(get, "FOLLOW_MIN_VIDEOS", d.min_videos, 1..=1000)?,
         window: chrono::Duration::days(i64::from(num(get, "FOLLOW_WINDOW_DAYS", days, 1..=60)?)),
         concurrency: num(get, "FEEDS_CONCURRENCY", as_u32(d.concurrency), 1..=64)? as usize,
+        max_read_interval: chrono::Duration::minutes(i64::from(num(
+            get,
+            "FEEDS_MAX_INTERVAL_MINUTES",
+            minutes,
+            1..=60,
+        )?)),
     })
 }
 
@@ -151,6 +158,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.follow.window, chrono::Duration::days(7));
+        assert_eq!(
+            cfg(&[("FEEDS_MAX_INTERVAL_MINUTES", "2")])
+                .unwrap()
+                .follow
+                .max_read_interval,
+            chrono::Duration::minutes(2)
+        );
         assert_eq!(c.feeds_base_url, "http://127.0.0.1:9");
         let sim = cfg(&[("YOUTUBE_API_BASE_URL", "http://127.0.0.1:8123/youtube/v3")]).unwrap();
         assert_eq!(
@@ -174,6 +188,7 @@ mod tests {
             ("FOLLOW_MIN_VIDEOS", "0"),
             ("FOLLOW_WINDOW_DAYS", "61"),
             ("FEEDS_CONCURRENCY", "0"),
+            ("FEEDS_MAX_INTERVAL_MINUTES", "61"),
             ("YOUTUBE_FEEDS_BASE_URL", "www.youtube.com"),
         ] {
             assert_eq!(cfg(&[(var, bad)]).unwrap_err().var, var, "{var}={bad}");

@@ -42,6 +42,8 @@ pub struct TopicFollow {
     pub failed: usize,
     /// Followed channels not read this run: backing off after failures.
     pub backing_off: usize,
+    /// Followed channels read recently enough: a quiet channel's feed is read less often.
+    pub resting: usize,
     /// Entries not in the channel's previous answer.
     pub entries: usize,
     /// Of them, on the topic by the search rules (the others are not stored).
@@ -129,11 +131,18 @@ where
         let followed = st.choose(self.settings, self.blocked, now);
         out.followed = followed.len();
         out.followed_ids.clone_from(&followed);
+        let records = || followed.iter().filter_map(|c| st.channels.get(c));
+        out.backing_off = records().filter(|r| !r.feed.due(now)).count();
         let due: Vec<ChannelId> = followed
-            .into_iter()
-            .filter(|c| st.channels.get(c).is_some_and(|r| r.feed.due(now)))
+            .iter()
+            .filter(|c| {
+                st.channels
+                    .get(*c)
+                    .is_some_and(|r| r.read_due(self.settings, now))
+            })
+            .cloned()
             .collect();
-        out.backing_off = out.followed - due.len();
+        out.resting = out.followed - out.backing_off - due.len();
         let reads = self.read_feeds(&st, due).await;
         out.requests = reads.len();
         let (fresh, first_reads) = self.take_answers(&mut st, reads, now, out);

@@ -14,15 +14,19 @@ pub struct FollowSettings {
     /// Feed requests in flight at once, per run (`FEEDS_CONCURRENCY`): polite to YouTube, and
     /// enough that 50 feeds take about a second.
     pub concurrency: usize,
+    /// A followed channel's feed is read at least this often (`FEEDS_MAX_INTERVAL_MINUTES`);
+    /// busy channels every run (see `ChannelRecord::read_interval`).
+    pub max_read_interval: Duration,
 }
 
 impl Default for FollowSettings {
     fn default() -> Self {
         Self {
-            max_channels: 50,
+            max_channels: 200,
             min_videos: 3,
             window: Duration::days(14),
             concurrency: 8,
+            max_read_interval: Duration::minutes(5),
         }
     }
 }

@@ -90,6 +90,31 @@ impl ChannelRecord {
     pub fn recent(&self) -> u32 {
         self.days.values().fold(0u32, |a, b| a.saturating_add(*b))
     }
+    /// How often its feed is read: often enough that about one read in ten finds an on-topic
+    /// upload — so a busy channel is read every run and waits at most a tenth of its usual gap
+    /// — and at least every `max_read_interval`, which bounds the lag of a quiet channel's
+    /// upload. The rate is its on-topic videos over the time they were counted in (a channel
+    /// first seen this morning has not been quiet for the whole window).
+    pub fn read_interval(&self, s: &FollowSettings, now: DateTime<Utc>) -> Duration {
+        let n = self.recent();
+        let Some(first) = self.days.keys().next() else {
+            return s.max_read_interval;
+        };
+        let counted_from = (now - s.window).max(start_of_day(*first));
+        let span = (now - counted_from).max(Duration::hours(1));
+        let per_read = i32::try_from(n.saturating_mul(READS_PER_UPLOAD)).unwrap_or(i32::MAX);
+        (span / per_read.max(1)).min(s.max_read_interval)
+    }
+
+    /// Whether the feed is read in a run at `now`: not backing off, and its interval passed
+    /// (less half a scheduled minute, as runs do not start on the second).
+    pub fn read_due(&self, s: &FollowSettings, now: DateTime<Utc>) -> bool {
+        self.feed.due(now)
+            && self.feed.last_read_at.is_none_or(|t| {
+                now - t + Duration::seconds(READ_SLACK_SECONDS) >= self.read_interval(s, now)
+            })
+    }
+
     fn newest_day(&self) -> i64 {
         self.days.keys().next_back().copied().unwrap_or(i64::MIN)
     }
@@ -102,8 +127,16 @@ pub struct FollowState {
     pub channels: BTreeMap<ChannelId, ChannelRecord>,
 }
 
+/// Reads per on-topic upload a channel's feed is read at, up to the longest interval.
+const READS_PER_UPLOAD: u32 = 10;
+const READ_SLACK_SECONDS: i64 = 30;
+
 fn day_of(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(86_400)
+}
+
+fn start_of_day(day: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(day.saturating_mul(86_400), 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 impl FollowState {
@@ -290,6 +323,35 @@ mod tests {
             st.channels
                 .contains_key(&ChannelId::parse("UCbusy").unwrap())
         );
+    }
+
+    #[test]
+    fn a_busy_channel_is_read_every_run_and_a_quiet_one_at_the_longest_interval() {
+        let s = FollowSettings::default();
+        let now = t("2026-12-01T12:00:00Z");
+        let mut st = FollowState::default();
+        // Since midnight: 120 on-topic videos (one in 6 minutes), and 12 (one an hour).
+        let mut sightings: Vec<Sighting> = (0..120)
+            .map(|_| seen("UCbusy", "2026-12-01T01:00:00Z"))
+            .collect();
+        sightings.extend((0..12).map(|_| seen("UCquiet", "2026-12-01T01:00:00Z")));
+        st.tally(&sightings, &s, now);
+        st.choose(&s, &[], now);
+        let busy = &st.channels[&ChannelId::parse("UCbusy").unwrap()];
+        let quiet = &st.channels[&ChannelId::parse("UCquiet").unwrap()];
+        assert_eq!(busy.read_interval(&s, now), Duration::seconds(36));
+        assert_eq!(quiet.read_interval(&s, now), Duration::minutes(5));
+        let mut quiet = quiet.clone();
+        assert!(quiet.read_due(&s, now), "never read: due");
+        quiet.feed.succeeded(now - Duration::seconds(250));
+        assert!(!quiet.read_due(&s, now), "read 4 min 10 s ago: rests");
+        quiet.feed.succeeded(now - Duration::seconds(275));
+        assert!(
+            quiet.read_due(&s, now),
+            "a run a few seconds early still reads it"
+        );
+        quiet.feed.failed(now, "500".into(), false);
+        assert!(!quiet.read_due(&s, now), "backing off");
     }
 
     #[test]
