@@ -102,7 +102,8 @@ impl FollowStore for DynamoStore {
     }
 }
 
-fn compress(state: &FollowState) -> Result<Vec<u8>, std::io::Error> {
+/// The topic's channels as `save_follow` writes them (the benchmark reports their size).
+pub fn compress(state: &FollowState) -> Result<Vec<u8>, std::io::Error> {
     let json = serde_json::to_vec(state)?;
     let mut z = ZlibEncoder::new(Vec::with_capacity(json.len() / 2), Compression::default());
     z.write_all(&json)?;

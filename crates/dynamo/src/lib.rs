@@ -20,6 +20,7 @@ mod videos;
 use aws_sdk_dynamodb::Client;
 
 pub use error::{build_error, describe_endpoint, sdk_error};
+pub use follow::compress as compress_follow_state;
 pub use keys::{DynamoKeyRing, KeyState, KeyStatus};
 pub use table::{TableDefinition, create_table, definition};
 pub use videos::ReindexOutcome;

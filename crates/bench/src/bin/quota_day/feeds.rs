@@ -290,7 +290,7 @@ impl Run {
             .iter()
             .filter(|v| v.title.starts_with("Pasta night"))
             .count();
-        let state_kb = zlib_len(&serde_json::to_vec(&st)?)? as f64 / 1024.0;
+        let state_kb = tubefeed_dynamo::compress_follow_state(&st)?.len() as f64 / 1024.0;
         println!(
             "| {} | {day} | {} | {:.1} ({:.0} %) | {} ({state_kb:.0} KB) | {} / {} ({:.1} %) | {} / {} ({:.1} %) | {:.1} / {:.1} min | {:.1} min | {} | {off_topic} |",
             match mode {
@@ -318,14 +318,6 @@ impl Run {
         );
         Ok(())
     }
-}
-
-/// The topic's channels item as the DynamoDB adapter writes it, every run.
-fn zlib_len(json: &[u8]) -> Result<usize, std::io::Error> {
-    use std::io::Write;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(json)?;
-    Ok(z.finish()?.len())
 }
 
 fn quantile(v: &mut [i64], p: f64) -> i64 {
