@@ -125,9 +125,12 @@ fetch_once() {
   wait_pid=$!
   wait "$wait_pid" || echo "dev: a fetch failed; see .local/run/dev/fetch.log" >&2
 }
-fetch_once
+# The URLs first: the first fetch stores a whole history (with the data on disk, DynamoDB Local
+# takes a minute or two over it), and the API serves each page of it as soon as it is stored.
 echo "dev: API       $api/videos"
 echo "dev: dashboard $api/"
+echo "dev: first fetch running (a minute or two); videos appear as it stores them"
+fetch_once
 echo "dev: fetching every ${FETCH_EVERY}s; Ctrl-C stops everything"
 while true; do
   sleep "$FETCH_EVERY" &
